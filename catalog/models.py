@@ -1,0 +1,157 @@
+from decimal import Decimal
+
+from django.conf import settings
+from django.core.validators import MaxValueValidator, MinValueValidator
+from django.db import models
+from django.db.models.functions import Lower
+from django.utils import timezone
+
+from core.models import BaseModel
+from core.money import quantize_money
+
+
+class Category(BaseModel):
+    name = models.CharField(max_length=120)
+    slug = models.SlugField(max_length=140, unique=True)
+    parent = models.ForeignKey(
+        "self", null=True, blank=True, on_delete=models.PROTECT, related_name="children"
+    )
+    description = models.TextField(blank=True)
+    image = models.ImageField(upload_to="categories/", blank=True)
+
+    class Meta:
+        ordering = ["name"]
+        verbose_name_plural = "categories"
+        indexes = [models.Index(fields=["name"], name="catalog_category_name_idx")]
+
+    def __str__(self):
+        return self.name
+
+
+class Brand(BaseModel):
+    name = models.CharField(max_length=120, unique=True)
+    slug = models.SlugField(max_length=140, unique=True)
+    description = models.TextField(blank=True)
+    logo = models.ImageField(upload_to="brands/", blank=True)
+
+    class Meta:
+        ordering = ["name"]
+
+    def __str__(self):
+        return self.name
+
+
+class Product(BaseModel):
+    name = models.CharField(max_length=200)
+    slug = models.SlugField(max_length=220, unique=True)
+    description = models.TextField(blank=True)
+    price = models.DecimalField(
+        max_digits=12, decimal_places=2, validators=[MinValueValidator(Decimal("0.01"))]
+    )
+    currency = models.CharField(max_length=3, default=settings.DEFAULT_CURRENCY)
+    discount_percent = models.DecimalField(
+        max_digits=5,
+        decimal_places=2,
+        null=True,
+        blank=True,
+        validators=[MinValueValidator(Decimal("0.01")), MaxValueValidator(Decimal("99.99"))],
+        help_text="Optional percent off the price, active within the window below.",
+    )
+    discount_starts_at = models.DateTimeField(null=True, blank=True)
+    discount_ends_at = models.DateTimeField(null=True, blank=True)
+    category = models.ForeignKey(Category, on_delete=models.PROTECT, related_name="products")
+    brand = models.ForeignKey(
+        Brand, null=True, blank=True, on_delete=models.PROTECT, related_name="products"
+    )
+    stock_quantity = models.PositiveIntegerField(default=0)
+    is_active = models.BooleanField(default=True)
+    is_deleted = models.BooleanField(default=False)
+    deleted_at = models.DateTimeField(null=True, blank=True)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="products",
+    )
+    # Kept up to date by the reviews app in the same transaction as the review change.
+    average_rating = models.DecimalField(max_digits=3, decimal_places=2, default=Decimal("0"))
+    review_count = models.PositiveIntegerField(default=0)
+
+    class Meta:
+        ordering = ["-created_at"]
+        constraints = [
+            # A soft-deleted product gives its name back.
+            models.UniqueConstraint(
+                Lower("name"),
+                condition=models.Q(is_deleted=False),
+                name="catalog_product_name_ci_unique",
+            ),
+            models.CheckConstraint(
+                condition=models.Q(price__gt=0), name="catalog_product_price_positive"
+            ),
+            models.CheckConstraint(
+                condition=models.Q(stock_quantity__gte=0),
+                name="catalog_product_stock_not_negative",
+            ),
+            models.CheckConstraint(
+                condition=models.Q(discount_percent__isnull=True)
+                | models.Q(discount_percent__gt=0, discount_percent__lt=100),
+                name="catalog_product_discount_range",
+            ),
+        ]
+        indexes = [
+            # The public listing: visible products, newest first / by price / by name.
+            models.Index(
+                fields=["-created_at"],
+                condition=models.Q(is_active=True, is_deleted=False),
+                name="catalog_prod_visible_new_idx",
+            ),
+            models.Index(fields=["price"], name="catalog_product_price_idx"),
+            models.Index(fields=["name"], name="catalog_product_name_idx"),
+            models.Index(fields=["-average_rating"], name="catalog_product_rating_idx"),
+            models.Index(fields=["is_active", "is_deleted"], name="catalog_product_visible_idx"),
+        ]
+
+    def __str__(self):
+        return self.name
+
+    def discount_active(self, at=None) -> bool:
+        if not self.discount_percent:
+            return False
+        at = at or timezone.now()
+        if self.discount_starts_at and at < self.discount_starts_at:
+            return False
+        return not (self.discount_ends_at and at >= self.discount_ends_at)
+
+    @property
+    def effective_price(self) -> Decimal:
+        """The price a buyer pays now: the price less an active discount."""
+        if not self.discount_active():
+            return self.price
+        return quantize_money(self.price * (Decimal(100) - self.discount_percent) / Decimal(100))
+
+    @property
+    def in_stock(self) -> bool:
+        return self.stock_quantity > 0
+
+
+class ProductImage(BaseModel):
+    product = models.ForeignKey(Product, on_delete=models.CASCADE, related_name="images")
+    image = models.ImageField(upload_to="products/%Y/%m/")
+    alt_text = models.CharField(max_length=200, blank=True)
+    is_primary = models.BooleanField(default=False)
+    position = models.PositiveSmallIntegerField(default=0)
+
+    class Meta:
+        ordering = ["-is_primary", "position", "created_at"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["product"],
+                condition=models.Q(is_primary=True),
+                name="catalog_productimage_one_primary",
+            ),
+        ]
+
+    def __str__(self):
+        return f"Image of {self.product_id}"

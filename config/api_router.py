@@ -1,0 +1,23 @@
+"""The one router of the API, mounted at /api/v1/. Every app registers its ViewSets here."""
+
+from rest_framework.routers import DefaultRouter
+
+from accounts import views as accounts_views
+from catalog import views as catalog_views
+
+router = DefaultRouter()
+router.include_root_view = False
+
+# accounts
+router.register("users/me/addresses", accounts_views.AddressViewSet, basename="address")
+router.register("users", accounts_views.UserAdminViewSet, basename="user")
+# catalog
+router.register("categories", catalog_views.CategoryViewSet, basename="category")
+router.register("brands", catalog_views.BrandViewSet, basename="brand")
+router.register("products", catalog_views.ProductViewSet, basename="product")
+
+app_name = "api"
+urlpatterns = [
+    *accounts_views.auth_urlpatterns,
+    *router.urls,
+]

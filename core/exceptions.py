@@ -1,0 +1,129 @@
+"""Domain errors and the one exception handler that gives every error the SPEC shape:
+
+    {"code": "validation_error", "detail": "Invalid input.", "errors": {"field": ["..."]}}
+"""
+
+import logging
+
+from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
+from django.core.exceptions import ValidationError as DjangoValidationError
+from django.http import Http404
+from rest_framework import exceptions, status
+from rest_framework.response import Response
+from rest_framework.serializers import as_serializer_error
+from rest_framework.views import exception_handler as drf_exception_handler
+
+logger = logging.getLogger(__name__)
+
+
+class DomainError(Exception):
+    """A business rule said no. Services raise subclasses; the handler renders them."""
+
+    code = "conflict"
+    status = status.HTTP_409_CONFLICT
+    default_detail = "The request conflicts with the current state."
+
+    def __init__(self, detail: str | None = None, *, extra: dict | None = None):
+        self.detail = detail or self.default_detail
+        self.extra = extra or {}
+        super().__init__(self.detail)
+
+
+class Conflict(DomainError):
+    code = "conflict"
+
+
+class InvalidTransition(DomainError):
+    code = "invalid_transition"
+    default_detail = "This status change is not allowed."
+
+
+class InsufficientStock(DomainError):
+    code = "insufficient_stock"
+    default_detail = "Not enough stock."
+
+
+class BusinessValidationError(DomainError):
+    """A rule that concerns the input (a 400), raised from a service with field errors."""
+
+    code = "validation_error"
+    status = status.HTTP_400_BAD_REQUEST
+    default_detail = "Invalid input."
+
+    def __init__(self, errors: dict | str, detail: str | None = None):
+        if isinstance(errors, str):
+            detail, errors = detail or errors, {}
+        super().__init__(detail, extra={"errors": errors} if errors else {})
+
+
+# Status -> code for exceptions that do not name one of the SPEC codes themselves.
+_CODE_BY_STATUS = {
+    400: "validation_error",
+    401: "authentication_failed",
+    403: "permission_denied",
+    404: "not_found",
+    405: "method_not_allowed",
+    406: "not_acceptable",
+    409: "conflict",
+    413: "request_too_large",
+    415: "unsupported_media_type",
+    429: "throttled",
+    500: "server_error",
+}
+_CODE_BY_CLASS = {
+    exceptions.NotAuthenticated: "not_authenticated",
+    exceptions.AuthenticationFailed: "authentication_failed",
+}
+
+
+def error_body(code: str, detail: str, errors: dict | None = None) -> dict:
+    body = {"code": code, "detail": str(detail)}
+    if errors is not None:
+        body["errors"] = errors
+    return body
+
+
+def _code_for(exc: exceptions.APIException, status_code: int) -> str:
+    for cls, code in _CODE_BY_CLASS.items():
+        if isinstance(exc, cls):
+            return code
+    return _CODE_BY_STATUS.get(status_code, "error")
+
+
+def _flatten_detail(detail) -> str:
+    if isinstance(detail, list | tuple) and detail:
+        return _flatten_detail(detail[0])
+    if isinstance(detail, dict) and detail:
+        return _flatten_detail(next(iter(detail.values())))
+    return str(detail)
+
+
+def exception_handler(exc, context):
+    if isinstance(exc, DomainError):
+        return Response(error_body(exc.code, exc.detail, **exc.extra), status=exc.status)
+    if isinstance(exc, DjangoValidationError):
+        exc = exceptions.ValidationError(as_serializer_error(exc))
+    elif isinstance(exc, Http404):
+        exc = exceptions.NotFound()
+    elif isinstance(exc, DjangoPermissionDenied):
+        exc = exceptions.PermissionDenied()
+
+    response = drf_exception_handler(exc, context)
+    if response is None:
+        # Unexpected: log it with the traceback and answer in the same shape.
+        logger.exception("Unhandled error in %s", context.get("view").__class__.__name__)
+        return Response(
+            error_body("server_error", "A server error occurred."),
+            status=status.HTTP_500_INTERNAL_SERVER_ERROR,
+        )
+
+    status_code = response.status_code
+    code = _code_for(exc, status_code)
+    if isinstance(exc, exceptions.ValidationError):
+        errors = exc.detail if isinstance(exc.detail, dict) else {"non_field_errors": exc.detail}
+        response.data = error_body("validation_error", "Invalid input.", errors)
+    elif isinstance(exc, exceptions.ParseError):
+        response.data = error_body("validation_error", _flatten_detail(exc.detail))
+    else:
+        response.data = error_body(code, _flatten_detail(exc.detail))
+    return response
