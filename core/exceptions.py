@@ -1,6 +1,6 @@
 """Domain errors and the one exception handler that gives every error the SPEC shape:
 
-    {"code": "validation_error", "detail": "Invalid input.", "errors": {"field": ["..."]}}
+{"code": "validation_error", "detail": "Invalid input.", "errors": {"field": ["..."]}}
 """
 
 import logging

@@ -1,0 +1,40 @@
+from django.conf import settings
+from django.utils.translation import gettext as _
+from PIL import Image, UnidentifiedImageError
+from rest_framework import serializers
+
+ALLOWED_IMAGE_FORMATS = {"JPEG", "PNG", "WEBP", "GIF"}
+# Refuse decompression bombs: a tiny file that expands to gigabytes of pixels.
+MAX_IMAGE_PIXELS = 40_000_000
+
+
+def validate_image_upload(file):
+    """Accept only real JPEG/PNG/WebP/GIF images under the configured size cap.
+
+    The content is decoded with Pillow: the file name and the client's content type
+    are never trusted. Raises a DRF ValidationError (a 400 in the SPEC shape)."""
+    limit = settings.MAX_IMAGE_UPLOAD_BYTES
+    if file.size > limit:
+        raise serializers.ValidationError(
+            _("Image is too large (%(size)d bytes); the limit is %(limit)d bytes.")
+            % {"size": file.size, "limit": limit}
+        )
+    try:
+        file.seek(0)
+        with Image.open(file) as image:
+            image_format = image.format
+            width, height = image.size
+            if width * height > MAX_IMAGE_PIXELS:
+                raise serializers.ValidationError(_("Image dimensions are too large."))
+            image.verify()
+    except serializers.ValidationError:
+        raise
+    except (UnidentifiedImageError, OSError, SyntaxError, ValueError, Image.DecompressionBombError):
+        raise serializers.ValidationError(
+            _("Upload a valid image (JPEG, PNG, WebP or GIF).")
+        ) from None
+    finally:
+        file.seek(0)
+    if image_format not in ALLOWED_IMAGE_FORMATS:
+        raise serializers.ValidationError(_("Upload a valid image (JPEG, PNG, WebP or GIF)."))
+    return file
