@@ -59,6 +59,9 @@ MIDDLEWARE = [
 ]
 
 ROOT_URLCONF = "config.urls"
+# An API client that drops the trailing slash gets a clear 404, not a redirect that turns
+# its POST into a GET (or, with DEBUG on, a RuntimeError).
+APPEND_SLASH = False
 WSGI_APPLICATION = "config.wsgi.application"
 
 TEMPLATES = [
@@ -228,7 +231,9 @@ SPECTACULAR_SETTINGS = {
     "SWAGGER_UI_DIST": "SIDECAR",
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "REDOC_DIST": "SIDECAR",
-    "ENUM_NAME_OVERRIDES": {},
+    "ENUM_NAME_OVERRIDES": {
+        "HealthStateEnum": ["ok", "unavailable"],
+    },
 }
 
 # --- Security (production values come with DEBUG off) ---------------------------------

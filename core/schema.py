@@ -15,6 +15,12 @@ def _error(description: str, serializer=ErrorSerializer) -> OpenApiResponse:
 
 
 class AutoSchema(openapi.AutoSchema):
+    def get_auth(self):
+        auths = super().get_auth()
+        if {} not in auths and auths and not self._requires_auth():
+            auths.append({})  # credentials optional: they only widen what the caller sees
+        return auths
+
     def _requires_auth(self) -> bool:
         for permission in self.view.get_permissions():
             if isinstance(permission, permissions.AllowAny):
@@ -27,6 +33,12 @@ class AutoSchema(openapi.AutoSchema):
             return True
         return False
 
+    def _requires_role(self) -> bool:
+        return any(
+            not isinstance(p, (permissions.AllowAny, permissions.IsAuthenticated))
+            for p in self.view.get_permissions()
+        )
+
     def _default_errors(self) -> dict:
         errors = {}
         has_filters = self.method == "GET" and self._is_list_view() and self.get_filter_backends()
@@ -34,12 +46,14 @@ class AutoSchema(openapi.AutoSchema):
             errors["400"] = _error("Invalid input.", ValidationErrorSerializer)
         if self._requires_auth():
             errors["401"] = _error("Missing, invalid or expired credentials.")
-            errors["403"] = _error("The caller's role may not do this.")
+            if self._requires_role():
+                errors["403"] = _error("The caller's role may not do this.")
         if "{" in self.path:
             errors["404"] = _error("No such object, or not visible to the caller.")
         if self.method in {"POST", "PUT", "PATCH"}:
             errors["415"] = _error("Unsupported content type.")
-        errors["429"] = _error("Too many requests; see the Retry-After header.")
+        if self.view.get_throttles():
+            errors["429"] = _error("Too many requests; see the Retry-After header.")
         return errors
 
     def _get_response_bodies(self, direction="response"):
