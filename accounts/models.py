@@ -6,6 +6,7 @@ from django.db import models, transaction
 from django.db.models.functions import Lower
 from django.utils import timezone
 
+from accounts.countries import validate_country_code
 from core.models import BaseModel
 
 
@@ -106,7 +107,9 @@ class Address(BaseModel):
     city = models.CharField(max_length=128)
     region = models.CharField(max_length=128, blank=True)
     postal_code = models.CharField(max_length=32)
-    country = models.CharField(max_length=2, help_text="ISO 3166-1 alpha-2 code")
+    country = models.CharField(
+        max_length=2, validators=[validate_country_code], help_text="ISO 3166-1 alpha-2 code"
+    )
     phone = models.CharField(max_length=32, blank=True)
     is_default = models.BooleanField(default=False)
 

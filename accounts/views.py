@@ -1,11 +1,310 @@
-from rest_framework import viewsets
+"""Accounts API: registration, tokens, password reset, the caller's own account and
+addresses, and staff management of users. Views parse, authorize, call a service and
+serialize; the rules live in accounts/services.py."""
 
-auth_urlpatterns = []
+from django.urls import path
+from django_filters.rest_framework import DjangoFilterBackend
+from drf_spectacular.utils import OpenApiResponse, extend_schema, extend_schema_view
+from rest_framework import filters, mixins, status, viewsets
+from rest_framework.generics import GenericAPIView
+from rest_framework.permissions import AllowAny, IsAuthenticated
+from rest_framework.response import Response
+from rest_framework.throttling import ScopedRateThrottle
+from rest_framework_simplejwt import views as jwt_views
+from rest_framework_simplejwt.serializers import TokenObtainPairSerializer
+
+from accounts.filters import UserFilter
+from accounts.models import Address, User
+from accounts.selectors import address_list_for, user_list
+from accounts.serializers import (
+    AddressSerializer,
+    AdminUserCreateInput,
+    AdminUserSerializer,
+    LogoutInput,
+    PasswordChangeInput,
+    PasswordResetConfirmInput,
+    PasswordResetInput,
+    RegisterInput,
+    TokenRefreshInput,
+    UserSerializer,
+)
+from accounts.services import (
+    address_create,
+    address_delete,
+    address_update,
+    password_reset_confirm,
+    password_reset_request,
+    profile_update,
+    refresh_token_revoke,
+    user_change_password,
+    user_create,
+    user_deactivate,
+    user_update,
+)
+from core.permissions import IsStaff
+from core.routing import UUID_REGEX
+from core.serializers import ErrorSerializer
+
+_BAD_TOKEN = OpenApiResponse(ErrorSerializer, description="Invalid, expired or revoked token.")
+_BAD_CREDENTIALS = OpenApiResponse(
+    ErrorSerializer, description="Wrong email or password, or a deactivated account."
+)
 
 
-class AddressViewSet(viewsets.GenericViewSet):
-    pass
+class PublicAuthView(GenericAPIView):
+    """An endpoint used without an access token: a stale Authorization header is ignored
+    instead of failing the request, so throttles key on the client address."""
+
+    authentication_classes = []
+    permission_classes = [AllowAny]
+
+    def get_authenticate_header(self, request):
+        # With no authenticator DRF would turn a refused token into a 403; it is a 401.
+        return 'Bearer realm="api"'
 
 
-class UserAdminViewSet(viewsets.GenericViewSet):
-    pass
+# --- auth -----------------------------------------------------------------------------
+
+
+class RegisterView(PublicAuthView):
+    serializer_class = RegisterInput
+    throttle_classes = [ScopedRateThrottle]
+    throttle_scope = "register"
+
+    @extend_schema(
+        request=RegisterInput, responses={201: UserSerializer}, summary="Create an account"
+    )
+    def post(self, request):
+        serializer = self.get_serializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        user = user_create(**serializer.validated_data)
+        data = UserSerializer(user, context=self.get_serializer_context()).data
+        return Response(data, status=status.HTTP_201_CREATED)
+
+
+class TokenObtainView(jwt_views.TokenObtainPairView):
+    throttle_classes = [ScopedRateThrottle]
+    throttle_scope = "login"
+
+    @extend_schema(
+        responses={200: TokenObtainPairSerializer, 401: _BAD_CREDENTIALS},
+        summary="Log in: exchange email and password for access and refresh tokens",
+    )
+    def post(self, request, *args, **kwargs):
+        return super().post(request, *args, **kwargs)
+
+
+class TokenRefreshView(jwt_views.TokenRefreshView):
+    serializer_class = TokenRefreshInput
+
+    @extend_schema(
+        responses={200: TokenRefreshInput, 401: _BAD_TOKEN},
+        summary="Exchange a refresh token for a new access and refresh token (rotation)",
+    )
+    def post(self, request, *args, **kwargs):
+        return super().post(request, *args, **kwargs)
+
+
+class LogoutView(PublicAuthView):
+    serializer_class = LogoutInput
+
+    @extend_schema(
+        request=LogoutInput,
+        responses={204: None, 401: _BAD_TOKEN},
+        summary="Log out: revoke a refresh token",
+    )
+    def post(self, request):
+        serializer = self.get_serializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        refresh_token_revoke(token=serializer.validated_data["refresh"])
+        return Response(status=status.HTTP_204_NO_CONTENT)
+
+
+class PasswordResetView(PublicAuthView):
+    serializer_class = PasswordResetInput
+    throttle_classes = [ScopedRateThrottle]
+    throttle_scope = "password_reset"
+
+    @extend_schema(
+        request=PasswordResetInput,
+        responses={204: None},
+        summary="Email a password reset link (answers 204 whether or not the email exists)",
+    )
+    def post(self, request):
+        serializer = self.get_serializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        password_reset_request(email=serializer.validated_data["email"])
+        return Response(status=status.HTTP_204_NO_CONTENT)
+
+
+class PasswordResetConfirmView(PublicAuthView):
+    serializer_class = PasswordResetConfirmInput
+    throttle_classes = [ScopedRateThrottle]
+    throttle_scope = "login"
+
+    @extend_schema(
+        request=PasswordResetConfirmInput,
+        responses={204: None},
+        summary="Choose a new password with the uid and token from the reset email",
+    )
+    def post(self, request):
+        serializer = self.get_serializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        password_reset_confirm(**serializer.validated_data)
+        return Response(status=status.HTTP_204_NO_CONTENT)
+
+
+# --- the caller's own account ---------------------------------------------------------
+
+
+class MeView(GenericAPIView):
+    serializer_class = UserSerializer
+    permission_classes = [IsAuthenticated]
+
+    @extend_schema(summary="The caller's account and profile")
+    def get(self, request):
+        return Response(self.get_serializer(request.user).data)
+
+    @extend_schema(summary="Update the caller's profile (JSON, or multipart with `profile.avatar`)")
+    def patch(self, request):
+        serializer = self.get_serializer(request.user, data=request.data, partial=True)
+        serializer.is_valid(raise_exception=True)
+        profile_data = serializer.validated_data.get("profile")
+        if profile_data:
+            profile_update(profile=request.user.profile, **profile_data)
+        return Response(self.get_serializer(request.user).data)
+
+    @extend_schema(
+        responses={204: None},
+        summary="Close the caller's account (deactivated and logged out everywhere)",
+    )
+    def delete(self, request):
+        user_deactivate(user=request.user, by=request.user)
+        return Response(status=status.HTTP_204_NO_CONTENT)
+
+
+class PasswordChangeView(GenericAPIView):
+    serializer_class = PasswordChangeInput
+    permission_classes = [IsAuthenticated]
+    # Keyed on the user: a stolen access token must not brute-force the old password.
+    throttle_classes = [ScopedRateThrottle]
+    throttle_scope = "login"
+
+    @extend_schema(
+        request=PasswordChangeInput,
+        responses={204: None},
+        summary="Change the caller's password (every existing token is revoked)",
+    )
+    def post(self, request):
+        serializer = self.get_serializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        user_change_password(user=request.user, **serializer.validated_data)
+        return Response(status=status.HTTP_204_NO_CONTENT)
+
+
+class AddressViewSet(viewsets.ModelViewSet):
+    """The caller's shipping addresses. At most one is the default."""
+
+    serializer_class = AddressSerializer
+    permission_classes = [IsAuthenticated]
+    lookup_value_regex = UUID_REGEX
+    filter_backends = []
+
+    def get_queryset(self):
+        if getattr(self, "swagger_fake_view", False):
+            return Address.objects.none()
+        return address_list_for(user=self.request.user)
+
+    def perform_create(self, serializer):
+        serializer.instance = address_create(user=self.request.user, **serializer.validated_data)
+
+    def perform_update(self, serializer):
+        serializer.instance = address_update(
+            address=serializer.instance, **serializer.validated_data
+        )
+
+    def perform_destroy(self, instance):
+        address_delete(address=instance)
+
+
+# --- staff ----------------------------------------------------------------------------
+
+
+@extend_schema_view(
+    list=extend_schema(summary="List users (staff)"),
+    retrieve=extend_schema(summary="Show a user (staff)"),
+    create=extend_schema(
+        request=AdminUserCreateInput,
+        responses={201: AdminUserSerializer},
+        summary="Create a user (staff; only a superuser may create staff)",
+    ),
+    partial_update=extend_schema(
+        summary="Change a user's status, roles or profile (staff; staff roles: superuser)"
+    ),
+    destroy=extend_schema(responses={204: None}, summary="Deactivate a user (staff)"),
+)
+class UserAdminViewSet(
+    mixins.ListModelMixin,
+    mixins.RetrieveModelMixin,
+    mixins.CreateModelMixin,
+    mixins.UpdateModelMixin,
+    mixins.DestroyModelMixin,
+    viewsets.GenericViewSet,
+):
+    """Staff management of accounts. Deleting deactivates: orders keep their customer."""
+
+    serializer_class = AdminUserSerializer
+    permission_classes = [IsStaff]
+    lookup_value_regex = UUID_REGEX
+    http_method_names = ["get", "post", "patch", "delete", "head", "options"]
+    filter_backends = [DjangoFilterBackend, filters.SearchFilter, filters.OrderingFilter]
+    filterset_class = UserFilter
+    search_fields = ["email"]
+    ordering_fields = ["email", "date_joined", "last_login"]
+
+    def get_queryset(self):
+        if getattr(self, "swagger_fake_view", False):
+            return User.objects.none()
+        return user_list()
+
+    def get_serializer_class(self):
+        if self.action == "create":
+            return AdminUserCreateInput
+        return AdminUserSerializer
+
+    def create(self, request, *args, **kwargs):
+        serializer = self.get_serializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        user = user_create(by=request.user, **serializer.validated_data)
+        data = AdminUserSerializer(user, context=self.get_serializer_context()).data
+        return Response(data, status=status.HTTP_201_CREATED)
+
+    def partial_update(self, request, *args, **kwargs):
+        user = self.get_object()
+        serializer = self.get_serializer(user, data=request.data, partial=True)
+        serializer.is_valid(raise_exception=True)
+        profile_data = serializer.validated_data.pop("profile", None)
+        user_update(user=user, by=request.user, **serializer.validated_data)
+        if profile_data:
+            profile_update(profile=user.profile, **profile_data)
+        return Response(self.get_serializer(user).data)
+
+    def destroy(self, request, *args, **kwargs):
+        user_deactivate(user=self.get_object(), by=request.user)
+        return Response(status=status.HTTP_204_NO_CONTENT)
+
+
+auth_urlpatterns = [
+    path("auth/register/", RegisterView.as_view(), name="auth-register"),
+    path("auth/token/", TokenObtainView.as_view(), name="auth-token"),
+    path("auth/token/refresh/", TokenRefreshView.as_view(), name="auth-token-refresh"),
+    path("auth/logout/", LogoutView.as_view(), name="auth-logout"),
+    path("auth/password-reset/", PasswordResetView.as_view(), name="auth-password-reset"),
+    path(
+        "auth/password-reset/confirm/",
+        PasswordResetConfirmView.as_view(),
+        name="auth-password-reset-confirm",
+    ),
+    path("users/me/", MeView.as_view(), name="user-me"),
+    path("users/me/password/", PasswordChangeView.as_view(), name="user-me-password"),
+]

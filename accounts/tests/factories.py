@@ -2,7 +2,7 @@ import factory
 
 from accounts.models import Address, User
 
-DEFAULT_PASSWORD = "Sturdy-pass-2026"  # noqa: S105
+DEFAULT_PASSWORD = "Sturdy-pass-2026"
 
 
 class UserFactory(factory.django.DjangoModelFactory):

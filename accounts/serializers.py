@@ -1,0 +1,197 @@
+"""Shapes and field validation of the accounts API. No writes here: views call services."""
+
+from django.contrib.auth import get_user_model
+from django.core.validators import RegexValidator
+from django.utils.translation import gettext_lazy as _
+from rest_framework import serializers
+from rest_framework.exceptions import AuthenticationFailed
+from rest_framework_simplejwt.exceptions import InvalidToken, TokenError
+from rest_framework_simplejwt.serializers import PasswordField, TokenRefreshSerializer
+from rest_framework_simplejwt.settings import api_settings as jwt_settings
+from rest_framework_simplejwt.tokens import RefreshToken
+from rest_framework_simplejwt.utils import get_md5_hash_password
+
+from accounts.countries import validate_country_code
+from accounts.models import Address, Profile, User
+from core.validators import validate_image_upload
+
+validate_phone = RegexValidator(
+    r"^\+?[0-9][0-9 ().-]{4,30}$",
+    _("Enter a phone number of digits, optionally starting with + (e.g. +1 555 123 4567)."),
+)
+
+
+# --- users and profiles ---------------------------------------------------------------
+
+
+class ProfileSerializer(serializers.ModelSerializer):
+    phone = serializers.CharField(
+        max_length=32, required=False, allow_blank=True, validators=[validate_phone]
+    )
+    avatar = serializers.FileField(
+        required=False,
+        allow_null=True,
+        validators=[validate_image_upload],
+        help_text="JPEG, PNG, WebP or GIF, sent as multipart (`profile.avatar`); null removes it.",
+    )
+
+    class Meta:
+        model = Profile
+        fields = ["first_name", "last_name", "phone", "avatar", "visibility"]
+
+
+class UserSerializer(serializers.ModelSerializer):
+    """The caller's own account. Email and roles are read-only; the profile is writable."""
+
+    profile = ProfileSerializer(required=False)
+
+    class Meta:
+        model = User
+        fields = ["id", "email", "is_seller", "is_staff", "date_joined", "profile"]
+        read_only_fields = ["id", "email", "is_seller", "is_staff", "date_joined"]
+
+
+class AdminUserSerializer(serializers.ModelSerializer):
+    """An account as staff see it and change it (status, roles, profile)."""
+
+    profile = ProfileSerializer(required=False)
+
+    class Meta:
+        model = User
+        fields = [
+            "id",
+            "email",
+            "is_active",
+            "is_seller",
+            "is_staff",
+            "is_superuser",
+            "date_joined",
+            "last_login",
+            "profile",
+        ]
+        read_only_fields = ["id", "email", "is_superuser", "date_joined", "last_login"]
+
+
+class AdminUserCreateInput(serializers.Serializer):
+    email = serializers.EmailField(max_length=254)
+    password = PasswordField()
+    is_seller = serializers.BooleanField(default=False)
+    is_staff = serializers.BooleanField(
+        default=False, help_text="Only a superuser may create staff."
+    )
+
+
+class RegisterInput(serializers.Serializer):
+    email = serializers.EmailField(max_length=254)
+    password = PasswordField(help_text="Checked by the password validators.")
+    first_name = serializers.CharField(max_length=150, required=False, default="")
+    last_name = serializers.CharField(max_length=150, required=False, default="")
+
+
+class PasswordChangeInput(serializers.Serializer):
+    old_password = PasswordField()
+    new_password = PasswordField(help_text="Checked by the password validators.")
+
+
+class PasswordResetInput(serializers.Serializer):
+    email = serializers.EmailField(max_length=254)
+
+
+class PasswordResetConfirmInput(serializers.Serializer):
+    uid = serializers.CharField(max_length=64, help_text="The `uid` from the emailed link.")
+    token = serializers.CharField(max_length=128, help_text="The `token` from the emailed link.")
+    new_password = PasswordField(help_text="Checked by the password validators.")
+
+
+# --- tokens ---------------------------------------------------------------------------
+
+
+class TokenRefreshInput(TokenRefreshSerializer):
+    """simplejwt's refresh, hardened: a refresh token whose user was deleted, deactivated
+    or changed password since it was issued is refused with a 401 (simplejwt would answer
+    a 500 for a deleted user and mint a useless access token after a password change), and
+    a token can be rotated only once even by two concurrent requests."""
+
+    default_error_messages = {
+        "no_active_account": _("No active account found for the given token."),
+        "password_changed": _("The user's password has been changed."),
+        "blacklisted": _("Token is blacklisted"),
+    }
+
+    class Meta:
+        ref_name = "TokenRefresh"
+
+    def _fail(self, code: str):
+        raise AuthenticationFailed(self.error_messages[code], code)
+
+    def validate(self, attrs):
+        refresh = self.token_class(attrs["refresh"])
+        user_id = refresh.payload.get(jwt_settings.USER_ID_CLAIM)
+        user = get_user_model().objects.filter(**{jwt_settings.USER_ID_FIELD: user_id}).first()
+        if user is None or not jwt_settings.USER_AUTHENTICATION_RULE(user):
+            self._fail("no_active_account")
+        if jwt_settings.CHECK_REVOKE_TOKEN and refresh.payload.get(
+            jwt_settings.REVOKE_TOKEN_CLAIM
+        ) != get_md5_hash_password(user.password):
+            self._fail("password_changed")
+
+        data = {"access": str(refresh.access_token)}
+        if jwt_settings.ROTATE_REFRESH_TOKENS:
+            if jwt_settings.BLACKLIST_AFTER_ROTATION:
+                _blacklisted, created = refresh.blacklist()
+                if not created:  # another request rotated this very token a moment ago
+                    self._fail("blacklisted")
+            refresh.set_jti()
+            refresh.set_exp()
+            refresh.set_iat()
+            refresh.outstand()
+            data["refresh"] = str(refresh)
+        return data
+
+
+class LogoutInput(serializers.Serializer):
+    refresh = serializers.CharField(help_text="The refresh token to revoke.")
+
+    def validate_refresh(self, value: str) -> RefreshToken:
+        try:
+            return RefreshToken(value)
+        except TokenError as exc:
+            raise InvalidToken(exc.args[0]) from exc
+
+
+# --- addresses ------------------------------------------------------------------------
+
+
+class AddressSerializer(serializers.ModelSerializer):
+    country = serializers.CharField(
+        max_length=2,
+        validators=[validate_country_code],
+        help_text="ISO 3166-1 alpha-2 code, upper case (e.g. US, DE).",
+    )
+    phone = serializers.CharField(
+        max_length=32, required=False, allow_blank=True, validators=[validate_phone]
+    )
+    is_default = serializers.BooleanField(
+        required=False,
+        help_text="Making this address the default unsets the previous default. "
+        "A user's first address is the default.",
+    )
+
+    class Meta:
+        model = Address
+        fields = [
+            "id",
+            "label",
+            "full_name",
+            "line1",
+            "line2",
+            "city",
+            "region",
+            "postal_code",
+            "country",
+            "phone",
+            "is_default",
+            "created_at",
+            "updated_at",
+        ]
+        read_only_fields = ["id", "created_at", "updated_at"]
