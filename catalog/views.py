@@ -1,13 +1,211 @@
-from rest_framework import viewsets
+"""Catalog endpoints: parse -> authorize -> call a service -> serialize."""
+
+from django.shortcuts import get_object_or_404
+from django_filters.rest_framework import DjangoFilterBackend
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import (
+    OpenApiParameter,
+    OpenApiResponse,
+    extend_schema,
+    extend_schema_view,
+)
+from rest_framework import filters, status, viewsets
+from rest_framework.decorators import action
+from rest_framework.parsers import FormParser, MultiPartParser
+from rest_framework.response import Response
+
+from catalog import services
+from catalog.filters import CategoryFilter, ProductFilter
+from catalog.models import ProductImage
+from catalog.permissions import (
+    IsProductOwnerOrStaff,
+    IsSellerOrStaffOrReadOnly,
+)
+from catalog.selectors import brand_list, category_list, product_list_for
+from catalog.serializers import (
+    BrandInput,
+    BrandSerializer,
+    CategoryInput,
+    CategorySerializer,
+    ProductImageSerializer,
+    ProductImageUploadInput,
+    ProductInput,
+    ProductSerializer,
+)
+from core.permissions import IsStaffOrReadOnly
+from core.routing import UUID_REGEX
+from core.serializers import ErrorSerializer
+
+_WRITE_ACTIONS = {"create", "update", "partial_update"}
+_CONFLICT = OpenApiResponse(ErrorSerializer, description="Still in use (`conflict`).")
 
 
-class CategoryViewSet(viewsets.GenericViewSet):
-    pass
+class _CatalogWriteMixin:
+    """create/update/destroy of a ViewSet whose writes go through services."""
+
+    input_serializer_class = None
+    output_serializer_class = None
+
+    def get_serializer_class(self):
+        if self.action in _WRITE_ACTIONS:
+            return self.input_serializer_class
+        return self.output_serializer_class
+
+    def _output(self, instance, status_code=status.HTTP_200_OK):
+        serializer = self.output_serializer_class(instance, context=self.get_serializer_context())
+        return Response(serializer.data, status=status_code)
+
+    def _validated(self, instance=None, partial=False) -> dict:
+        serializer = self.input_serializer_class(
+            instance, data=self.request.data, partial=partial, context=self.get_serializer_context()
+        )
+        serializer.is_valid(raise_exception=True)
+        return serializer.validated_data
+
+    def create(self, request, *args, **kwargs):
+        instance = self.perform_create_service(self._validated())
+        return self._output(instance, status.HTTP_201_CREATED)
+
+    def update(self, request, *args, **kwargs):
+        instance = self.get_object()
+        data = self._validated(instance, partial=kwargs.pop("partial", False))
+        return self._output(self.perform_update_service(instance, data))
+
+    def destroy(self, request, *args, **kwargs):
+        self.perform_destroy_service(self.get_object())
+        return Response(status=status.HTTP_204_NO_CONTENT)
 
 
-class BrandViewSet(viewsets.GenericViewSet):
-    pass
+def _crud_schema(name: str, input_serializer, output_serializer, conflict_on_delete=True):
+    delete_responses = {204: None}
+    if conflict_on_delete:
+        delete_responses[409] = _CONFLICT
+    return extend_schema_view(
+        list=extend_schema(summary=f"List {name}"),
+        retrieve=extend_schema(summary=f"One {name[:-1]}"),
+        create=extend_schema(request=input_serializer, responses={201: output_serializer}),
+        update=extend_schema(request=input_serializer, responses=output_serializer),
+        partial_update=extend_schema(request=input_serializer, responses=output_serializer),
+        destroy=extend_schema(responses=delete_responses),
+    )
 
 
-class ProductViewSet(viewsets.GenericViewSet):
-    pass
+@_crud_schema("categories", CategoryInput, CategorySerializer)
+class CategoryViewSet(_CatalogWriteMixin, viewsets.ModelViewSet):
+    """The category tree: public read, staff write. Deleting a category that still has
+    products or subcategories is a 409."""
+
+    permission_classes = [IsStaffOrReadOnly]
+    lookup_value_regex = UUID_REGEX
+    input_serializer_class = CategoryInput
+    output_serializer_class = CategorySerializer
+    filter_backends = [DjangoFilterBackend, filters.SearchFilter, filters.OrderingFilter]
+    filterset_class = CategoryFilter
+    search_fields = ["name"]
+    ordering_fields = ["name", "created_at"]
+    ordering = ["name", "id"]
+
+    def get_queryset(self):
+        return category_list()
+
+    def perform_create_service(self, data):
+        return services.category_create(**data)
+
+    def perform_update_service(self, instance, data):
+        return services.category_update(category=instance, data=data)
+
+    def perform_destroy_service(self, instance):
+        services.category_delete(category=instance)
+
+
+@_crud_schema("brands", BrandInput, BrandSerializer)
+class BrandViewSet(_CatalogWriteMixin, viewsets.ModelViewSet):
+    """Brands: public read, staff write. Deleting a brand that has products is a 409."""
+
+    permission_classes = [IsStaffOrReadOnly]
+    lookup_value_regex = UUID_REGEX
+    input_serializer_class = BrandInput
+    output_serializer_class = BrandSerializer
+    filter_backends = [filters.SearchFilter, filters.OrderingFilter]
+    search_fields = ["name"]
+    ordering_fields = ["name", "created_at"]
+    ordering = ["name", "id"]
+
+    def get_queryset(self):
+        return brand_list()
+
+    def perform_create_service(self, data):
+        return services.brand_create(**data)
+
+    def perform_update_service(self, instance, data):
+        return services.brand_update(brand=instance, data=data)
+
+    def perform_destroy_service(self, instance):
+        services.brand_delete(brand=instance)
+
+
+_IMAGE_ID = OpenApiParameter(
+    "image_id", OpenApiTypes.UUID, OpenApiParameter.PATH, description="The image's id."
+)
+
+
+@_crud_schema("products", ProductInput, ProductSerializer, conflict_on_delete=False)
+class ProductViewSet(_CatalogWriteMixin, viewsets.ModelViewSet):
+    """Products. Everyone sees active products; sellers also their own inactive ones; staff
+    all. Sellers create and change their own products, staff any. DELETE is a soft delete."""
+
+    permission_classes = [IsSellerOrStaffOrReadOnly, IsProductOwnerOrStaff]
+    lookup_value_regex = UUID_REGEX
+    input_serializer_class = ProductInput
+    output_serializer_class = ProductSerializer
+    filter_backends = [DjangoFilterBackend]
+    filterset_class = ProductFilter
+
+    def get_queryset(self):
+        return product_list_for(user=self.request.user)
+
+    def perform_create_service(self, data):
+        return services.product_create(created_by=self.request.user, **data)
+
+    def perform_update_service(self, instance, data):
+        return services.product_update(product=instance, data=data)
+
+    def perform_destroy_service(self, instance):
+        services.product_soft_delete(product=instance)
+
+    @extend_schema(
+        summary="Upload a product image",
+        request={"multipart/form-data": ProductImageUploadInput},
+        responses={201: ProductImageSerializer},
+    )
+    @action(
+        detail=True,
+        methods=["post"],
+        url_path="images",
+        parser_classes=[MultiPartParser, FormParser],
+        filter_backends=[],
+    )
+    def images(self, request, pk=None):
+        product = self.get_object()
+        serializer = ProductImageUploadInput(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        image = services.product_image_add(product=product, **serializer.validated_data)
+        return Response(
+            ProductImageSerializer(image, context=self.get_serializer_context()).data,
+            status=status.HTTP_201_CREATED,
+        )
+
+    @extend_schema(summary="Delete a product image", parameters=[_IMAGE_ID], responses={204: None})
+    @action(
+        detail=True,
+        methods=["delete"],
+        url_path=rf"images/(?P<image_id>{UUID_REGEX})",
+        filter_backends=[],
+    )
+    def delete_image(self, request, pk=None, image_id=None):
+        product = self.get_object()
+        image = get_object_or_404(
+            ProductImage.objects.select_related("product"), pk=image_id, product=product
+        )
+        services.product_image_delete(product_image=image)
+        return Response(status=status.HTTP_204_NO_CONTENT)

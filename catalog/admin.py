@@ -1,0 +1,120 @@
+from django import forms
+from django.contrib import admin, messages
+from django.core.files.uploadedfile import UploadedFile
+from django.db.models import QuerySet
+from rest_framework import serializers
+
+from catalog import services
+from catalog.models import Brand, Category, Product, ProductImage
+from catalog.selectors import CURRENT_PRICE, effective_price_expression
+from core.money import quantize_money
+from core.validators import validate_image_upload
+
+
+def _checked_image_form(model_class, field_name: str) -> type[forms.ModelForm]:
+    """A ModelForm that holds admin uploads to the same rules as the API's."""
+
+    def clean_field(self):
+        file = self.cleaned_data.get(field_name)
+        if isinstance(file, UploadedFile):
+            try:
+                validate_image_upload(file)
+            except serializers.ValidationError as exc:
+                raise forms.ValidationError([str(message) for message in exc.detail]) from None
+        return file
+
+    meta = type("Meta", (), {"model": model_class, "fields": "__all__"})
+    return type(
+        f"{model_class.__name__}AdminForm",
+        (forms.ModelForm,),
+        {"Meta": meta, f"clean_{field_name}": clean_field},
+    )
+
+
+@admin.register(Category)
+class CategoryAdmin(admin.ModelAdmin):
+    form = _checked_image_form(Category, "image")
+    list_display = ["name", "slug", "parent", "created_at"]
+    list_filter = [("parent", admin.RelatedOnlyFieldListFilter)]
+    list_select_related = ["parent"]
+    search_fields = ["name", "slug"]
+    prepopulated_fields = {"slug": ["name"]}
+    autocomplete_fields = ["parent"]
+
+
+@admin.register(Brand)
+class BrandAdmin(admin.ModelAdmin):
+    form = _checked_image_form(Brand, "logo")
+    list_display = ["name", "slug", "created_at"]
+    search_fields = ["name", "slug"]
+    prepopulated_fields = {"slug": ["name"]}
+
+
+class ProductImageInline(admin.TabularInline):
+    model = ProductImage
+    form = _checked_image_form(ProductImage, "image")
+    extra = 0
+    fields = ["image", "alt_text", "is_primary", "position"]
+
+
+@admin.register(Product)
+class ProductAdmin(admin.ModelAdmin):
+    list_display = [
+        "name",
+        "price",
+        "effective_price_display",
+        "stock_quantity",
+        "is_active",
+        "is_deleted",
+        "created_by",
+        "category",
+        "brand",
+        "created_at",
+    ]
+    list_filter = ["is_active", "is_deleted", "category", "brand"]
+    list_select_related = ["category", "brand", "created_by"]
+    search_fields = ["name", "slug"]
+    readonly_fields = ["average_rating", "review_count", "deleted_at", "created_at", "updated_at"]
+    prepopulated_fields = {"slug": ["name"]}
+    autocomplete_fields = ["category", "brand"]
+    raw_id_fields = ["created_by"]
+    inlines = [ProductImageInline]
+    actions = ["activate", "deactivate", "soft_delete"]
+
+    def get_queryset(self, request):
+        return (
+            super().get_queryset(request).annotate(**{CURRENT_PRICE: effective_price_expression()})
+        )
+
+    @admin.display(description="effective price", ordering=CURRENT_PRICE)
+    def effective_price_display(self, obj):
+        annotated = getattr(obj, CURRENT_PRICE, None)
+        return quantize_money(annotated if annotated is not None else obj.effective_price)
+
+    @admin.action(description="Activate selected products")
+    def activate(self, request, queryset: QuerySet[Product]):
+        changed = services.product_set_active(products=queryset, is_active=True)
+        self.message_user(request, f"{changed} product(s) activated.", messages.SUCCESS)
+
+    @admin.action(description="Deactivate selected products")
+    def deactivate(self, request, queryset: QuerySet[Product]):
+        changed = services.product_set_active(products=queryset, is_active=False)
+        self.message_user(request, f"{changed} product(s) deactivated.", messages.SUCCESS)
+
+    @admin.action(description="Soft-delete selected products")
+    def soft_delete(self, request, queryset: QuerySet[Product]):
+        count = 0
+        for product in queryset.filter(is_deleted=False):
+            services.product_soft_delete(product=product)
+            count += 1
+        self.message_user(request, f"{count} product(s) soft-deleted.", messages.SUCCESS)
+
+
+@admin.register(ProductImage)
+class ProductImageAdmin(admin.ModelAdmin):
+    form = _checked_image_form(ProductImage, "image")
+    list_display = ["product", "is_primary", "position", "alt_text", "created_at"]
+    list_filter = ["is_primary"]
+    list_select_related = ["product"]
+    search_fields = ["product__name", "alt_text"]
+    autocomplete_fields = ["product"]

@@ -1,0 +1,188 @@
+"""Query-string filters of the catalog. A malformed value is a 400, never a 500 or a
+silently ignored filter."""
+
+import uuid
+
+from django import forms
+from django.db.models import Q, QuerySet
+from django_filters import rest_framework as filters
+
+from catalog.models import Category, Product
+from catalog.selectors import (
+    CURRENT_PRICE,
+    brand_ids_matching,
+    category_descendant_ids,
+    category_ids_matching,
+)
+
+MAX_SEARCH_WORDS = 8
+
+
+class StrictBooleanField(forms.Field):
+    """true/false (and 1/0, yes/no); anything else is an error, unlike NullBooleanField
+    which quietly drops values it does not understand."""
+
+    TRUE = {"true", "1", "yes", "on"}
+    FALSE = {"false", "0", "no", "off"}
+
+    def to_python(self, value):
+        if value in (None, ""):
+            return None
+        text = str(value).strip().lower()
+        if text in self.TRUE:
+            return True
+        if text in self.FALSE:
+            return False
+        raise forms.ValidationError("Use true or false.", code="invalid")
+
+
+class StrictBooleanFilter(filters.BooleanFilter):
+    field_class = StrictBooleanField
+
+    def __init__(self, *args, **kwargs):
+        # django-filter's BooleanWidget turns unknown values into None before the field
+        # sees them; a plain text input lets the field refuse them.
+        kwargs.setdefault("widget", forms.TextInput)
+        super().__init__(*args, **kwargs)
+
+
+class SlugFilter(filters.CharFilter):
+    field_class = forms.SlugField
+
+
+class ParentField(forms.Field):
+    """A category id, or `null` for top-level categories."""
+
+    def to_python(self, value):
+        if value in (None, ""):
+            return None
+        if str(value).strip().lower() == "null":
+            return "null"
+        try:
+            return uuid.UUID(str(value))
+        except ValueError:
+            raise forms.ValidationError(
+                "Use a category id, or null for top-level categories.", code="invalid"
+            ) from None
+
+
+class ParentFilter(filters.CharFilter):
+    field_class = ParentField
+
+
+class CategoryFilter(filters.FilterSet):
+    parent = ParentFilter(
+        method="filter_parent",
+        help_text="Children of this category id; `null` lists the top-level categories.",
+    )
+
+    class Meta:
+        model = Category
+        fields = ["parent"]
+
+    def filter_parent(self, queryset: QuerySet, name: str, value) -> QuerySet:
+        if value == "null":
+            return queryset.filter(parent__isnull=True)
+        return queryset.filter(parent_id=value)
+
+
+class ProductOrderingFilter(filters.OrderingFilter):
+    """`price` sorts by the effective price (discounts included), `rating` (or
+    `average_rating`) by the average rating; ties fall back to newest first, then id, so
+    pages never overlap."""
+
+    FIELDS = (
+        (CURRENT_PRICE, "price"),
+        ("name", "name"),
+        ("created_at", "created_at"),
+        ("average_rating", "rating"),
+    )
+    ALIASES = {"average_rating": "average_rating"}
+
+    def __init__(self, *args, **kwargs):
+        choices = []
+        for param in [param for _, param in self.FIELDS] + list(self.ALIASES):
+            choices += [(param, param), (f"-{param}", f"-{param}")]
+        kwargs.setdefault("choices", choices)
+        super().__init__(*args, fields=self.FIELDS, **kwargs)
+        self.param_map.update(self.ALIASES)
+
+    def filter(self, qs, value):
+        ordering = [self.get_ordering_value(param) for param in value or () if param]
+        if not ordering:
+            return qs
+        return qs.order_by(*ordering, "-created_at", "id")
+
+
+class ProductFilterForm(forms.Form):
+    def clean(self):
+        cleaned = super().clean()
+        low, high = cleaned.get("min_price"), cleaned.get("max_price")
+        if low is not None and high is not None and low > high:
+            self.add_error("max_price", "max_price must not be below min_price.")
+        return cleaned
+
+
+_PRICE = {"max_digits": 12, "decimal_places": 2, "min_value": 0}
+
+
+class ProductFilter(filters.FilterSet):
+    search = filters.CharFilter(
+        method="filter_search",
+        max_length=200,
+        help_text=(
+            "Partial, case-insensitive match on the product name, its category name or its "
+            "brand name. Several words: every word must match one of them."
+        ),
+    )
+    category = SlugFilter(
+        method="filter_category",
+        help_text="Category slug; includes products of all its subcategories.",
+    )
+    brand = SlugFilter(field_name="brand__slug", help_text="Brand slug.")
+    min_price = filters.NumberFilter(
+        field_name=CURRENT_PRICE, lookup_expr="gte", help_text="Effective price at least.", **_PRICE
+    )
+    max_price = filters.NumberFilter(
+        field_name=CURRENT_PRICE, lookup_expr="lte", help_text="Effective price at most.", **_PRICE
+    )
+    in_stock = StrictBooleanFilter(
+        method="filter_in_stock", help_text="Only products in stock (true) or out of stock (false)."
+    )
+    seller = filters.UUIDFilter(field_name="created_by", help_text="The seller's user id.")
+    is_active = StrictBooleanFilter(
+        field_name="is_active",
+        help_text="Staff and sellers (own products) may list inactive products.",
+    )
+    ordering = ProductOrderingFilter(
+        help_text="Sort order; `-` for descending. Default: `-created_at`."
+    )
+
+    class Meta:
+        model = Product
+        form = ProductFilterForm
+        fields = []
+
+    def filter_search(self, queryset: QuerySet, name: str, value: str) -> QuerySet:
+        # One OR across joined tables would keep PostgreSQL from using any index. Resolve
+        # the (small) category and brand tables first, then filter products by the trigram
+        # index on name plus the foreign-key indexes.
+        for term in value.split()[:MAX_SEARCH_WORDS]:
+            matches = Q(name__icontains=term)
+            category_ids = category_ids_matching(term=term)
+            if category_ids:
+                matches |= Q(category_id__in=category_ids)
+            brand_ids = brand_ids_matching(term=term)
+            if brand_ids:
+                matches |= Q(brand_id__in=brand_ids)
+            queryset = queryset.filter(matches)
+        return queryset
+
+    def filter_category(self, queryset: QuerySet, name: str, value: str) -> QuerySet:
+        root_ids = list(Category.objects.filter(slug=value).values_list("id", flat=True))
+        if not root_ids:
+            return queryset.none()
+        return queryset.filter(category_id__in=category_descendant_ids(category_ids=root_ids))
+
+    def filter_in_stock(self, queryset: QuerySet, name: str, value: bool) -> QuerySet:
+        return queryset.filter(stock_quantity__gt=0) if value else queryset.filter(stock_quantity=0)

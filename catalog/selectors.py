@@ -1,0 +1,140 @@
+"""Reads of the catalog worth naming. Every view that lists a thing goes through these, so
+they all get the same joins, prefetches and annotations (and the same query count)."""
+
+from collections.abc import Iterable
+from decimal import Decimal
+from uuid import UUID
+
+from django.db.models import (
+    Case,
+    DecimalField,
+    ExpressionWrapper,
+    F,
+    Prefetch,
+    Q,
+    QuerySet,
+    Value,
+    When,
+)
+from django.db.models.functions import Lower, Now, Round
+
+from catalog.models import Brand, Category, Product, ProductImage
+
+# Name of the SQL annotation that carries Product.effective_price (a property cannot be
+# annotated under its own name).
+CURRENT_PRICE = "current_price"
+
+_MONEY = DecimalField(max_digits=12, decimal_places=2)
+
+
+def discount_active_q() -> Q:
+    """The SQL twin of Product.discount_active(): a percent is set and now is inside the
+    optional [starts_at, ends_at) window."""
+    now = Now()
+    return (
+        Q(discount_percent__isnull=False, discount_percent__gt=0)
+        & (Q(discount_starts_at__isnull=True) | Q(discount_starts_at__lte=now))
+        & (Q(discount_ends_at__isnull=True) | Q(discount_ends_at__gt=now))
+    )
+
+
+def effective_price_expression():
+    """The SQL twin of Product.effective_price: price less an active discount, rounded to
+    cents (PostgreSQL's numeric ROUND is half away from zero, i.e. half up for prices)."""
+    discounted = ExpressionWrapper(
+        F("price") * (Value(Decimal(100)) - F("discount_percent")) / Value(Decimal(100)),
+        output_field=_MONEY,
+    )
+    return Case(
+        When(discount_active_q(), then=Round(discounted, precision=2, output_field=_MONEY)),
+        default=F("price"),
+        output_field=_MONEY,
+    )
+
+
+def product_images_prefetch() -> Prefetch:
+    # Primary first, then the seller's order (the model's default ordering, made explicit).
+    return Prefetch(
+        "images", queryset=ProductImage.objects.order_by("-is_primary", "position", "created_at")
+    )
+
+
+def product_list_for(*, user) -> QuerySet[Product]:
+    """The products `user` may see: soft-deleted ones never; inactive ones only by staff
+    and by the seller who created them."""
+    queryset = Product.objects.filter(is_deleted=False)
+    if not (user and user.is_authenticated and user.is_staff):
+        visible = Q(is_active=True)
+        if user and user.is_authenticated and user.is_seller:
+            visible |= Q(created_by=user)
+        queryset = queryset.filter(visible)
+    return (
+        queryset.select_related("category", "brand")
+        .prefetch_related(product_images_prefetch())
+        .annotate(**{CURRENT_PRICE: effective_price_expression()})
+        # The id breaks ties between products created in the same instant, so pages
+        # never overlap.
+        .order_by("-created_at", "-id")
+    )
+
+
+def product_name_taken(*, name: str, exclude_id: UUID | None = None) -> bool:
+    """Whether a non-deleted product already uses `name`, compared like the
+    catalog_product_name_ci_unique constraint (LOWER(name)), so its index answers it."""
+    queryset = Product.objects.alias(lower_name=Lower("name")).filter(
+        lower_name=Lower(Value(name)), is_deleted=False
+    )
+    if exclude_id is not None:
+        queryset = queryset.exclude(pk=exclude_id)
+    return queryset.exists()
+
+
+def category_list() -> QuerySet[Category]:
+    return Category.objects.prefetch_related(
+        Prefetch("children", queryset=Category.objects.only("id", "name", "slug", "parent_id"))
+    )
+
+
+def brand_list() -> QuerySet[Brand]:
+    return Brand.objects.all()
+
+
+def _category_parent_map() -> dict[UUID, UUID | None]:
+    # The category table is small (hundreds of rows): one query for the whole tree beats
+    # one query per level.
+    return dict(Category.objects.values_list("id", "parent_id"))
+
+
+def category_descendant_ids(*, category_ids: Iterable[UUID]) -> set[UUID]:
+    """The given categories and all their subcategories at any depth."""
+    children: dict[UUID, list[UUID]] = {}
+    for category_id, parent_id in _category_parent_map().items():
+        children.setdefault(parent_id, []).append(category_id)
+    found: set[UUID] = set()
+    pending = list(category_ids)
+    while pending:
+        current = pending.pop()
+        if current in found:
+            continue
+        found.add(current)
+        pending.extend(children.get(current, ()))
+    return found
+
+
+def category_ancestor_ids(*, category_id: UUID) -> list[UUID]:
+    """The chain of parents of a category, nearest first (stops on a cycle)."""
+    parents = _category_parent_map()
+    chain: list[UUID] = []
+    current = parents.get(category_id)
+    while current is not None and current not in chain:
+        chain.append(current)
+        current = parents.get(current)
+    return chain
+
+
+def category_ids_matching(*, term: str) -> list[UUID]:
+    return list(Category.objects.filter(name__icontains=term).values_list("id", flat=True))
+
+
+def brand_ids_matching(*, term: str) -> list[UUID]:
+    return list(Brand.objects.filter(name__icontains=term).values_list("id", flat=True))

@@ -1,0 +1,354 @@
+"""Writes of the catalog, with their rules. Views, admin actions and commands call these."""
+
+import secrets
+from datetime import datetime
+from decimal import Decimal
+from typing import Any
+
+from django.conf import settings
+from django.core.files import File
+from django.db import IntegrityError, models, transaction
+from django.db.models import Max, ProtectedError, QuerySet, RestrictedError
+from django.utils import timezone
+from django.utils.text import slugify
+from PIL import Image
+
+from catalog.models import Brand, Category, Product, ProductImage
+from catalog.selectors import category_ancestor_ids, product_name_taken
+from core.exceptions import BusinessValidationError, Conflict
+
+PRODUCT_NAME_TAKEN = "A product with this name already exists."
+MAX_IMAGES_PER_PRODUCT = 10
+
+# Fields a caller may set on a product; everything else (created_by, slug, ratings,
+# deletion flags) is decided here.
+PRODUCT_WRITABLE_FIELDS = (
+    "name",
+    "description",
+    "price",
+    "currency",
+    "discount_percent",
+    "discount_starts_at",
+    "discount_ends_at",
+    "category",
+    "brand",
+    "stock_quantity",
+    "is_active",
+)
+CATEGORY_WRITABLE_FIELDS = ("name", "slug", "parent", "description", "image")
+BRAND_WRITABLE_FIELDS = ("name", "slug", "description", "logo")
+
+
+# --- helpers ----------------------------------------------------------------------------
+
+
+def unique_slug(*, model: type[models.Model], text: str, exclude_id=None) -> str:
+    """A slug made from `text`, free in `model`'s table; a short random suffix when taken."""
+    max_length = model._meta.get_field("slug").max_length
+    base = slugify(text)[: max_length - 7].strip("-") or "item"
+    candidate = base
+    queryset = model._default_manager.all()
+    if exclude_id is not None:
+        queryset = queryset.exclude(pk=exclude_id)
+    while queryset.filter(slug=candidate).exists():
+        candidate = f"{base}-{secrets.token_hex(3)}"
+    return candidate
+
+
+def _safe_upload_name(file: File) -> File:
+    """Store uploads under a random name with the extension of their real format, so a
+    client-chosen name (`../x.html`, `photo.png` that is a GIF) never reaches the disk."""
+    file.seek(0)
+    with Image.open(file) as image:
+        extension = (image.format or "img").lower().replace("jpeg", "jpg")
+    file.seek(0)
+    file.name = f"{secrets.token_hex(16)}.{extension}"
+    return file
+
+
+def _delete_on_commit(field_file) -> None:
+    """Remove a stored file once the row that pointed at it is gone for good."""
+    if not field_file:
+        return
+    storage, name = field_file.storage, field_file.name
+    transaction.on_commit(lambda: storage.delete(name))
+
+
+def _save_unique(instance: models.Model) -> None:
+    """Save; a unique value taken by a concurrent writer since full_clean() checked it is
+    a 409, not a 500."""
+    try:
+        with transaction.atomic():
+            instance.save()
+    except IntegrityError:
+        raise Conflict("A concurrent change took this name or slug; please retry.") from None
+
+
+def _delete_protected(instance: models.Model, message: str) -> None:
+    try:
+        with transaction.atomic():
+            instance.delete()
+    except (ProtectedError, RestrictedError):
+        raise Conflict(message) from None
+
+
+# --- categories -------------------------------------------------------------------------
+
+
+def _check_parent(*, category: Category, parent: Category | None) -> None:
+    if parent is None or category.pk is None:
+        return
+    if parent.pk == category.pk or category.pk in category_ancestor_ids(category_id=parent.pk):
+        raise BusinessValidationError(
+            {"parent": ["A category cannot be its own parent or ancestor."]}
+        )
+
+
+@transaction.atomic
+def category_create(
+    *,
+    name: str,
+    slug: str = "",
+    parent: Category | None = None,
+    description: str = "",
+    image: File | None = None,
+) -> Category:
+    """Create a category (slug from the name if blank); raises ValidationError, Conflict."""
+    category = Category(
+        name=name,
+        slug=slug or unique_slug(model=Category, text=name),
+        parent=parent,
+        description=description,
+    )
+    if image:
+        category.image = _safe_upload_name(image)
+    category.full_clean()
+    _save_unique(category)
+    return category
+
+
+@transaction.atomic
+def category_update(*, category: Category, data: dict[str, Any]) -> Category:
+    """Change a category; raises BusinessValidationError (a cycle), ValidationError, Conflict."""
+    if "parent" in data:
+        _check_parent(category=category, parent=data["parent"])
+    old_image = category.image if "image" in data else None
+    for field in CATEGORY_WRITABLE_FIELDS:
+        if field not in data:
+            continue
+        value = data[field]
+        if field == "slug" and not value:
+            value = unique_slug(
+                model=Category, text=data.get("name", category.name), exclude_id=category.pk
+            )
+        if field == "image":
+            value = _safe_upload_name(value) if value else ""
+        setattr(category, field, value)
+    category.full_clean()
+    _save_unique(category)
+    if old_image and old_image.name != category.image.name:
+        _delete_on_commit(old_image)
+    return category
+
+
+@transaction.atomic
+def category_delete(*, category: Category) -> None:
+    """Delete a category; raises Conflict while it still has products or subcategories."""
+    image = category.image
+    _delete_protected(
+        category,
+        "This category still has products or subcategories; move or delete them first.",
+    )
+    _delete_on_commit(image)
+
+
+# --- brands -----------------------------------------------------------------------------
+
+
+@transaction.atomic
+def brand_create(
+    *, name: str, slug: str = "", description: str = "", logo: File | None = None
+) -> Brand:
+    """Create a brand (slug from the name if blank); raises ValidationError, Conflict."""
+    brand = Brand(
+        name=name, slug=slug or unique_slug(model=Brand, text=name), description=description
+    )
+    if logo:
+        brand.logo = _safe_upload_name(logo)
+    brand.full_clean()
+    _save_unique(brand)
+    return brand
+
+
+@transaction.atomic
+def brand_update(*, brand: Brand, data: dict[str, Any]) -> Brand:
+    """Change a brand; raises ValidationError, Conflict."""
+    old_logo = brand.logo if "logo" in data else None
+    for field in BRAND_WRITABLE_FIELDS:
+        if field not in data:
+            continue
+        value = data[field]
+        if field == "slug" and not value:
+            value = unique_slug(model=Brand, text=data.get("name", brand.name), exclude_id=brand.pk)
+        if field == "logo":
+            value = _safe_upload_name(value) if value else ""
+        setattr(brand, field, value)
+    brand.full_clean()
+    _save_unique(brand)
+    if old_logo and old_logo.name != brand.logo.name:
+        _delete_on_commit(old_logo)
+    return brand
+
+
+@transaction.atomic
+def brand_delete(*, brand: Brand) -> None:
+    """Delete a brand; raises Conflict while products (even soft-deleted ones) use it."""
+    logo = brand.logo
+    _delete_protected(brand, "This brand still has products; reassign or remove them first.")
+    _delete_on_commit(logo)
+
+
+# --- products ---------------------------------------------------------------------------
+
+
+def _check_discount_window(product: Product) -> None:
+    starts, ends = product.discount_starts_at, product.discount_ends_at
+    if starts and ends and ends <= starts:
+        raise BusinessValidationError(
+            {"discount_ends_at": ["The discount must end after it starts."]}
+        )
+
+
+def _save_product(product: Product) -> None:
+    """Validate and save. Two writers can both pass the name check; the partial unique
+    index decides, and the loser gets a 400 on `name` instead of a 500."""
+    _check_discount_window(product)
+    if product_name_taken(name=product.name, exclude_id=product.pk):
+        raise BusinessValidationError({"name": [PRODUCT_NAME_TAKEN]})
+    # The check constraints repeat the fields' own validators, and the name constraint was
+    # just checked with a field error, so only fields and unique fields are validated here.
+    product.full_clean(validate_constraints=False)
+    try:
+        with transaction.atomic():
+            product.save()
+    except IntegrityError as exc:
+        if "catalog_product_name_ci_unique" in str(exc):
+            raise BusinessValidationError({"name": [PRODUCT_NAME_TAKEN]}) from None
+        raise Conflict("The product changed concurrently; please retry.") from None
+
+
+@transaction.atomic
+def product_create(
+    *,
+    created_by,
+    name: str,
+    price: Decimal,
+    category: Category,
+    description: str = "",
+    currency: str | None = None,
+    discount_percent: Decimal | None = None,
+    discount_starts_at: datetime | None = None,
+    discount_ends_at: datetime | None = None,
+    brand: Brand | None = None,
+    stock_quantity: int = 0,
+    is_active: bool = True,
+) -> Product:
+    """List a product for `created_by`; raises BusinessValidationError, ValidationError."""
+    product = Product(
+        name=name,
+        slug=unique_slug(model=Product, text=name),
+        description=description,
+        price=price,
+        currency=currency or settings.DEFAULT_CURRENCY,
+        discount_percent=discount_percent,
+        discount_starts_at=discount_starts_at,
+        discount_ends_at=discount_ends_at,
+        category=category,
+        brand=brand,
+        stock_quantity=stock_quantity,
+        is_active=is_active,
+        created_by=created_by,
+    )
+    _save_product(product)
+    return product
+
+
+@transaction.atomic
+def product_update(*, product: Product, data: dict[str, Any]) -> Product:
+    """Change a product's writable fields; raises BusinessValidationError, ValidationError."""
+    # The slug is left alone on a rename: links to the product keep working.
+    for field in PRODUCT_WRITABLE_FIELDS:
+        if field in data:
+            setattr(product, field, data[field])
+    _save_product(product)
+    return product
+
+
+@transaction.atomic
+def product_soft_delete(*, product: Product) -> Product:
+    """Soft-delete a product, freeing its name; raises nothing."""
+    product.is_deleted = True
+    product.deleted_at = timezone.now()
+    product.save(update_fields=["is_deleted", "deleted_at", "updated_at"])
+    return product
+
+
+@transaction.atomic
+def product_set_active(*, products: QuerySet[Product], is_active: bool) -> int:
+    """Activate or deactivate products, returning how many changed; raises nothing."""
+    return products.exclude(is_active=is_active).update(
+        is_active=is_active, updated_at=timezone.now()
+    )
+
+
+def _lock_product(product: Product) -> None:
+    # Serialize image changes of one product (first-image-is-primary, promotion on delete)
+    # by locking its row; a no-op on SQLite, which locks the whole database anyway.
+    Product.objects.select_for_update().filter(pk=product.pk).values_list("pk").first()
+
+
+@transaction.atomic
+def product_image_add(
+    *, product: Product, image: File, alt_text: str = "", is_primary: bool = False
+) -> ProductImage:
+    """Attach an image (first or asked-for = sole primary); raises BusinessValidationError."""
+    _lock_product(product)
+    existing = ProductImage.objects.filter(product=product)
+    stats = existing.aggregate(count=models.Count("id"), last=Max("position"))
+    if stats["count"] >= MAX_IMAGES_PER_PRODUCT:
+        raise BusinessValidationError(
+            {"image": [f"A product can have at most {MAX_IMAGES_PER_PRODUCT} images."]}
+        )
+    make_primary = is_primary or stats["count"] == 0
+    if make_primary:
+        # Same transaction: the one-primary constraint never sees two.
+        existing.filter(is_primary=True).update(is_primary=False)
+    # Positions only order images; capped so endless add/delete cycles cannot overflow.
+    position = 0 if stats["last"] is None else min(stats["last"] + 1, 32_767)
+    product_image = ProductImage(
+        product=product,
+        image=_safe_upload_name(image),
+        alt_text=alt_text,
+        is_primary=make_primary,
+        position=position,
+    )
+    product_image.save()
+    return product_image
+
+
+@transaction.atomic
+def product_image_delete(*, product_image: ProductImage) -> None:
+    """Remove an image and its file, promoting the next to primary; raises nothing."""
+    product = product_image.product
+    _lock_product(product)
+    was_primary = product_image.is_primary
+    stored = product_image.image
+    product_image.delete()
+    if was_primary:
+        following = (
+            ProductImage.objects.filter(product=product).order_by("position", "created_at").first()
+        )
+        if following is not None:
+            following.is_primary = True
+            following.save(update_fields=["is_primary", "updated_at"])
+    _delete_on_commit(stored)
