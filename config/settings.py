@@ -20,9 +20,7 @@ SECRET_KEY = config("SECRET_KEY", default=_LOCAL_SECRET)
 if not DEBUG and SECRET_KEY == _LOCAL_SECRET:
     raise ImproperlyConfigured("SECRET_KEY must be set when DEBUG is off.")
 
-ALLOWED_HOSTS = config(
-    "ALLOWED_HOSTS", default="localhost,127.0.0.1,[::1],testserver", cast=Csv()
-)
+ALLOWED_HOSTS = config("ALLOWED_HOSTS", default="localhost,127.0.0.1,[::1],testserver", cast=Csv())
 CSRF_TRUSTED_ORIGINS = config("CSRF_TRUSTED_ORIGINS", default="", cast=Csv())
 
 INSTALLED_APPS = [
@@ -197,9 +195,13 @@ REST_FRAMEWORK = {
     "COERCE_DECIMAL_TO_STRING": True,
 }
 
-JWT_SIGNING_KEY = config("JWT_SIGNING_KEY", default=f"{SECRET_KEY}-jwt-local")
-if not DEBUG and f"{_LOCAL_SECRET}-jwt-local" == JWT_SIGNING_KEY:
-    raise ImproperlyConfigured("JWT_SIGNING_KEY must be set when DEBUG is off.")
+# Tokens are signed with their own key, so rotating it logs everyone out without touching
+# sessions, password reset links or anything else SECRET_KEY signs.
+JWT_SIGNING_KEY = config("JWT_SIGNING_KEY", default="")
+if not JWT_SIGNING_KEY:
+    if not DEBUG:
+        raise ImproperlyConfigured("JWT_SIGNING_KEY must be set when DEBUG is off.")
+    JWT_SIGNING_KEY = f"{SECRET_KEY}-jwt-local"
 
 SIMPLE_JWT = {
     "ACCESS_TOKEN_LIFETIME": timedelta(minutes=config("JWT_ACCESS_MINUTES", default=15, cast=int)),

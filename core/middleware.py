@@ -38,7 +38,8 @@ class ApiErrorPagesMiddleware:
         json_response = HttpResponse(
             json.dumps(body), status=status, content_type="application/json"
         )
-        for header in ("Allow", "Retry-After"):
+        # Keep what inner layers decided about methods, retries and caching.
+        for header in ("Allow", "Retry-After", "Cache-Control", "Vary"):
             if header in response:
                 json_response[header] = response[header]
         return json_response
