@@ -92,6 +92,28 @@ def _delete_protected(instance: models.Model, message: str) -> None:
         raise Conflict(message) from None
 
 
+def _apply_changes(*, instance, data: dict[str, Any], fields: tuple[str, ...], file_field: str):
+    """Set the given writable fields of a category or brand, regenerate a blanked slug,
+    store a new picture under a safe name and drop the replaced one after commit."""
+    old_file = getattr(instance, file_field) if file_field in data else None
+    for field in fields:
+        if field not in data:
+            continue
+        value = data[field]
+        if field == "slug" and not value:
+            value = unique_slug(
+                model=type(instance), text=data.get("name", instance.name), exclude_id=instance.pk
+            )
+        if field == file_field:
+            value = _safe_upload_name(value) if value else ""
+        setattr(instance, field, value)
+    instance.full_clean()
+    _save_unique(instance)
+    if old_file and old_file.name != getattr(instance, file_field).name:
+        _delete_on_commit(old_file)
+    return instance
+
+
 # --- categories -------------------------------------------------------------------------
 
 
@@ -132,23 +154,9 @@ def category_update(*, category: Category, data: dict[str, Any]) -> Category:
     """Change a category; raises BusinessValidationError (a cycle), ValidationError, Conflict."""
     if "parent" in data:
         _check_parent(category=category, parent=data["parent"])
-    old_image = category.image if "image" in data else None
-    for field in CATEGORY_WRITABLE_FIELDS:
-        if field not in data:
-            continue
-        value = data[field]
-        if field == "slug" and not value:
-            value = unique_slug(
-                model=Category, text=data.get("name", category.name), exclude_id=category.pk
-            )
-        if field == "image":
-            value = _safe_upload_name(value) if value else ""
-        setattr(category, field, value)
-    category.full_clean()
-    _save_unique(category)
-    if old_image and old_image.name != category.image.name:
-        _delete_on_commit(old_image)
-    return category
+    return _apply_changes(
+        instance=category, data=data, fields=CATEGORY_WRITABLE_FIELDS, file_field="image"
+    )
 
 
 @transaction.atomic
@@ -183,21 +191,9 @@ def brand_create(
 @transaction.atomic
 def brand_update(*, brand: Brand, data: dict[str, Any]) -> Brand:
     """Change a brand; raises ValidationError, Conflict."""
-    old_logo = brand.logo if "logo" in data else None
-    for field in BRAND_WRITABLE_FIELDS:
-        if field not in data:
-            continue
-        value = data[field]
-        if field == "slug" and not value:
-            value = unique_slug(model=Brand, text=data.get("name", brand.name), exclude_id=brand.pk)
-        if field == "logo":
-            value = _safe_upload_name(value) if value else ""
-        setattr(brand, field, value)
-    brand.full_clean()
-    _save_unique(brand)
-    if old_logo and old_logo.name != brand.logo.name:
-        _delete_on_commit(old_logo)
-    return brand
+    return _apply_changes(
+        instance=brand, data=data, fields=BRAND_WRITABLE_FIELDS, file_field="logo"
+    )
 
 
 @transaction.atomic
