@@ -3,7 +3,10 @@
 from rest_framework.routers import DefaultRouter
 
 from accounts import views as accounts_views
+from cart import views as cart_views
 from catalog import views as catalog_views
+from orders import views as orders_views
+from payments import views as payments_views
 
 router = DefaultRouter()
 router.include_root_view = False
@@ -15,9 +18,14 @@ router.register("users", accounts_views.UserAdminViewSet, basename="user")
 router.register("categories", catalog_views.CategoryViewSet, basename="category")
 router.register("brands", catalog_views.BrandViewSet, basename="brand")
 router.register("products", catalog_views.ProductViewSet, basename="product")
+# orders and payments
+router.register("orders", orders_views.OrderViewSet, basename="order")
+router.register("payments", payments_views.PaymentViewSet, basename="payment")
 
 app_name = "api"
 urlpatterns = [
     *accounts_views.auth_urlpatterns,
+    *cart_views.cart_urlpatterns,
+    *payments_views.webhook_urlpatterns,
     *router.urls,
 ]

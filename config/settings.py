@@ -41,6 +41,9 @@ INSTALLED_APPS = [
     "core",
     "accounts",
     "catalog",
+    "cart",
+    "orders",
+    "payments",
 ]
 
 MIDDLEWARE = [
@@ -156,6 +159,30 @@ DEFAULT_FROM_EMAIL = config("DEFAULT_FROM_EMAIL", default="Marketplace <no-reply
 
 # --- Marketplace ----------------------------------------------------------------------
 DEFAULT_CURRENCY = config("DEFAULT_CURRENCY", default="USD")
+# Guest carts untouched for this long are removed by `manage.py purge_guest_carts`.
+GUEST_CART_MAX_AGE_DAYS = config("GUEST_CART_MAX_AGE_DAYS", default=30, cast=int)
+# Pending (unpaid) orders older than this are cancelled by `manage.py expire_unpaid_orders`.
+ORDER_UNPAID_EXPIRY_MINUTES = config("ORDER_UNPAID_EXPIRY_MINUTES", default=60, cast=int)
+# Idempotency keys are kept at least this long (SPEC: 24 h), then purged.
+IDEMPOTENCY_KEY_TTL_HOURS = config("IDEMPOTENCY_KEY_TTL_HOURS", default=24, cast=int)
+
+# --- Payments -------------------------------------------------------------------------
+# Providers a client may choose in `POST payments/`; the first is the default.
+PAYMENT_PROVIDERS = config("PAYMENT_PROVIDERS", default="fake,stripe", cast=Csv())
+STRIPE_SECRET_KEY = config("STRIPE_SECRET_KEY", default="")
+STRIPE_WEBHOOK_SECRET = config("STRIPE_WEBHOOK_SECRET", default="")
+# Seconds a signed webhook stays acceptable; older signatures are refused as replays.
+STRIPE_WEBHOOK_TOLERANCE = config("STRIPE_WEBHOOK_TOLERANCE", default=300, cast=int)
+
+# --- Celery ---------------------------------------------------------------------------
+# With no broker, tasks run eagerly in-process; set a broker to use a real worker.
+CELERY_BROKER_URL = config("CELERY_BROKER_URL", default="")
+CELERY_TASK_ALWAYS_EAGER = not CELERY_BROKER_URL
+CELERY_TASK_EAGER_PROPAGATES = True
+CELERY_RESULT_BACKEND = None
+CELERY_TASK_ACKS_LATE = True
+CELERY_TASK_DEFAULT_QUEUE = config("CELERY_TASK_DEFAULT_QUEUE", default="marketplace")
+CELERY_TIMEZONE = "UTC"
 
 # --- REST framework -------------------------------------------------------------------
 REST_FRAMEWORK = {

@@ -1,0 +1,83 @@
+from decimal import Decimal
+
+from django.conf import settings
+from django.db import models
+
+from core.models import BaseModel
+
+
+class OrderStatus(models.TextChoices):
+    PENDING = "pending", "Pending payment"
+    PAID = "paid", "Paid"
+    SHIPPED = "shipped", "Shipped"
+    DELIVERED = "delivered", "Delivered"
+    CANCELLED = "cancelled", "Cancelled"
+
+
+class Order(BaseModel):
+    """A placed order. Totals, address and item snapshots are written once, at checkout,
+    and never change; only the status and its timestamps move (orders.services)."""
+
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="orders"
+    )
+    email = models.EmailField(help_text="Where order emails go; copied from the user at checkout.")
+    status = models.CharField(
+        max_length=16, choices=OrderStatus.choices, default=OrderStatus.PENDING, db_index=True
+    )
+    currency = models.CharField(max_length=3)
+    subtotal = models.DecimalField(max_digits=12, decimal_places=2)
+    discount_total = models.DecimalField(max_digits=12, decimal_places=2, default=Decimal("0"))
+    total = models.DecimalField(max_digits=12, decimal_places=2)
+    coupon_code = models.CharField(max_length=64, blank=True)
+    # Snapshot of the shipping address at checkout (keys of accounts.Address).
+    shipping_address = models.JSONField()
+
+    tracking_number = models.CharField(max_length=64, blank=True)
+    carrier = models.CharField(max_length=64, blank=True)
+    paid_at = models.DateTimeField(null=True, blank=True)
+    shipped_at = models.DateTimeField(null=True, blank=True)
+    delivered_at = models.DateTimeField(null=True, blank=True)
+    cancelled_at = models.DateTimeField(null=True, blank=True)
+    cancel_reason = models.CharField(max_length=255, blank=True)
+
+    class Meta:
+        ordering = ["-created_at"]
+        indexes = [
+            models.Index(fields=["user", "-created_at"], name="orders_order_user_new_idx"),
+            # Expiry of unpaid orders and staff filters by status and date.
+            models.Index(fields=["status", "created_at"], name="orders_order_status_date_idx"),
+        ]
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(subtotal__gte=0, discount_total__gte=0, total__gte=0),
+                name="orders_order_amounts_not_negative",
+            ),
+        ]
+
+    def __str__(self):
+        return f"Order {self.pk} ({self.status})"
+
+
+class OrderItem(BaseModel):
+    order = models.ForeignKey(Order, on_delete=models.CASCADE, related_name="items")
+    # Kept when the product is later changed or deleted: the snapshot fields are the record.
+    product = models.ForeignKey(
+        "catalog.Product", null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    product_name = models.CharField(max_length=200)
+    product_slug = models.CharField(max_length=220)
+    unit_price = models.DecimalField(max_digits=12, decimal_places=2)
+    quantity = models.PositiveIntegerField()
+    line_total = models.DecimalField(max_digits=12, decimal_places=2)
+
+    class Meta:
+        ordering = ["created_at", "product_name"]
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(quantity__gt=0), name="orders_item_quantity_positive"
+            ),
+        ]
+
+    def __str__(self):
+        return f"{self.quantity} x {self.product_name}"
