@@ -17,7 +17,9 @@ logger = logging.getLogger(__name__)
 
 
 class DomainError(Exception):
-    """A business rule said no. Services raise subclasses; the handler renders them."""
+    """A business rule said no. Services raise subclasses; the handler renders them.
+    `extra` holds more fields of the answer: `errors` (field messages) or context such as
+    the `lines` of an insufficient_stock answer."""
 
     code = "conflict"
     status = status.HTTP_409_CONFLICT
@@ -76,10 +78,13 @@ _CODE_BY_CLASS = {
 }
 
 
-def error_body(code: str, detail: str, errors: dict | None = None) -> dict:
+def error_body(code: str, detail: str, errors: dict | None = None, **extra) -> dict:
+    """The SPEC error shape; `extra` adds context a client can act on (e.g. the `lines`
+    of an insufficient_stock answer)."""
     body = {"code": code, "detail": str(detail)}
     if errors is not None:
         body["errors"] = errors
+    body.update(extra)
     return body
 
 
