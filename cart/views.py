@@ -1,1 +1,164 @@
-cart_urlpatterns = []
+"""Cart endpoints, for guests and users alike: parse -> find the caller's cart -> call a
+service -> serialize. A guest's cart is known by the token of the `X-Cart-Token` header;
+an authenticated caller who sends one gets that guest cart merged into theirs."""
+
+from django.db import transaction
+from django.urls import path
+from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
+from rest_framework import status
+from rest_framework.generics import GenericAPIView
+from rest_framework.permissions import AllowAny
+from rest_framework.response import Response
+
+from cart import services
+from cart.exceptions import CartItemNotFound
+from cart.selectors import cart_summary
+from cart.serializers import CartItemAddInput, CartItemQuantityInput, CartSerializer
+from core.serializers import ErrorSerializer
+
+CART_TOKEN_HEADER = "X-Cart-Token"
+
+_TOKEN_REQUEST = OpenApiParameter(
+    CART_TOKEN_HEADER,
+    str,
+    OpenApiParameter.HEADER,
+    description=(
+        "A guest cart's token, as returned by an earlier answer. Sent with an access token, "
+        "it merges that guest cart into the user's cart (the guest cart is then gone)."
+    ),
+)
+_TOKEN_RESPONSE = OpenApiParameter(
+    CART_TOKEN_HEADER,
+    str,
+    OpenApiParameter.HEADER,
+    description="The guest cart's token (guests only): send it back in `X-Cart-Token`.",
+    response=[200],
+)
+_CART = OpenApiResponse(CartSerializer, description="The caller's cart, after the change.")
+_BAD_ACCESS = OpenApiResponse(
+    ErrorSerializer, description="An access token was sent and is invalid or expired."
+)
+_CONFLICT = OpenApiResponse(
+    ErrorSerializer, description="The cart was merged or purged meanwhile (`conflict`); retry."
+)
+
+
+def _token(request) -> str | None:
+    return request.headers.get(CART_TOKEN_HEADER) or None
+
+
+def _cart(request, *, create: bool):
+    return services.cart_for_request(user=request.user, token=_token(request), create=create)
+
+
+class _CartAPIView(GenericAPIView):
+    # Guests and users alike; a sent access token is still checked (a bad one is a 401).
+    permission_classes = [AllowAny]
+    serializer_class = CartSerializer
+    filter_backends = []
+    pagination_class = None
+
+    def cart_response(self, cart) -> Response:
+        summary = cart_summary(cart=cart)
+        response = Response(self.get_serializer(summary).data)
+        if summary.token:
+            response[CART_TOKEN_HEADER] = summary.token
+        return response
+
+
+class CartView(_CartAPIView):
+    @extend_schema(
+        operation_id="cart_retrieve",
+        summary="The caller's cart",
+        description="A guest without a (valid) token gets an empty cart; nothing is created.",
+        parameters=[_TOKEN_REQUEST, _TOKEN_RESPONSE],
+        responses={200: _CART, 401: _BAD_ACCESS},
+    )
+    def get(self, request):
+        return self.cart_response(_cart(request, create=False))
+
+    @extend_schema(
+        operation_id="cart_add_item",
+        summary="Add a product to the cart, or increase its line",
+        description=(
+            "A guest without a valid token gets a new cart: its token comes back in the "
+            "`X-Cart-Token` header and in `token`."
+        ),
+        parameters=[_TOKEN_REQUEST, _TOKEN_RESPONSE],
+        request=CartItemAddInput,
+        responses={200: _CART, 401: _BAD_ACCESS, 409: _CONFLICT},
+    )
+    def post(self, request):
+        serializer = CartItemAddInput(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        # One transaction: a refused line leaves no empty guest cart behind.
+        with transaction.atomic():
+            cart = _cart(request, create=True)
+            services.cart_add_item(cart=cart, **serializer.validated_data)
+        return self.cart_response(cart)
+
+    @extend_schema(
+        operation_id="cart_clear",
+        summary="Empty the cart",
+        parameters=[_TOKEN_REQUEST],
+        responses={204: None, 401: _BAD_ACCESS, 409: _CONFLICT},
+    )
+    def delete(self, request):
+        cart = _cart(request, create=False)
+        if cart is not None:
+            services.cart_clear(cart=cart)
+        return Response(status=status.HTTP_204_NO_CONTENT)
+
+
+class CartItemView(_CartAPIView):
+    def _set_quantity(self, request, item_id):
+        serializer = CartItemQuantityInput(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        cart = _cart(request, create=False)
+        if cart is None:
+            raise CartItemNotFound()
+        services.cart_item_set_quantity(
+            cart=cart, item_id=item_id, quantity=serializer.validated_data["quantity"]
+        )
+        return self.cart_response(cart)
+
+    @extend_schema(
+        operation_id="cart_item_update",
+        summary="Change a line's quantity",
+        parameters=[_TOKEN_REQUEST, _TOKEN_RESPONSE],
+        request=CartItemQuantityInput,
+        responses={200: _CART, 401: _BAD_ACCESS, 409: _CONFLICT},
+    )
+    def put(self, request, item_id):
+        return self._set_quantity(request, item_id)
+
+    @extend_schema(
+        operation_id="cart_item_partial_update",
+        summary="Change a line's quantity",
+        parameters=[_TOKEN_REQUEST, _TOKEN_RESPONSE],
+        request=CartItemQuantityInput,
+        responses={200: _CART, 401: _BAD_ACCESS, 409: _CONFLICT},
+    )
+    def patch(self, request, item_id):
+        return self._set_quantity(request, item_id)
+
+    @extend_schema(
+        operation_id="cart_item_remove",
+        summary="Remove a line from the cart",
+        parameters=[_TOKEN_REQUEST],
+        responses={204: None, 401: _BAD_ACCESS, 409: _CONFLICT},
+    )
+    def delete(self, request, item_id):
+        cart = _cart(request, create=False)
+        if cart is None:
+            raise CartItemNotFound()
+        services.cart_item_remove(cart=cart, item_id=item_id)
+        return Response(status=status.HTTP_204_NO_CONTENT)
+
+
+# Mounted by config/api_router.py under /api/v1/, before the router (cart/coupon/ will
+# sit next to these).
+cart_urlpatterns = [
+    path("cart/", CartView.as_view(), name="cart"),
+    path("cart/<uuid:item_id>/", CartItemView.as_view(), name="cart-item"),
+]
