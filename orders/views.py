@@ -1,5 +1,122 @@
-from rest_framework import viewsets
+"""Orders API: checkout, the caller's orders (staff: all) and the status actions. Views
+parse, authorize, call a service and serialize; the rules live in orders/services.py."""
+
+from django_filters.rest_framework import DjangoFilterBackend
+from drf_spectacular.utils import OpenApiResponse, extend_schema, extend_schema_view
+from rest_framework import mixins, status, viewsets
+from rest_framework.decorators import action
+from rest_framework.permissions import IsAuthenticated
+from rest_framework.response import Response
+
+from core.idempotency import IDEMPOTENCY_KEY_PARAMETER, idempotent
+from core.routing import UUID_REGEX
+from core.serializers import ErrorSerializer
+from orders.filters import OrderFilter
+from orders.models import Order
+from orders.permissions import IsStaffForObject
+from orders.selectors import order_get_for, order_list_for
+from orders.serializers import (
+    InsufficientStockErrorSerializer,
+    OrderCancelInput,
+    OrderCreateInput,
+    OrderSerializer,
+    OrderShipInput,
+)
+from orders.services import order_cancel, order_deliver, order_place, order_ship
+
+_INVALID_TRANSITION = OpenApiResponse(
+    ErrorSerializer,
+    description="`invalid_transition`: the order's current status does not allow this.",
+)
 
 
-class OrderViewSet(viewsets.GenericViewSet):
-    pass
+@extend_schema_view(
+    list=extend_schema(
+        summary="List the caller's orders (staff: every order, filterable), newest first"
+    ),
+    retrieve=extend_schema(summary="Show an order with its items"),
+)
+class OrderViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet):
+    """Orders are written once at checkout; only their status moves, through the actions."""
+
+    serializer_class = OrderSerializer
+    permission_classes = [IsAuthenticated]
+    lookup_value_regex = UUID_REGEX
+    filter_backends = [DjangoFilterBackend]
+    filterset_class = OrderFilter
+
+    def get_queryset(self):
+        if getattr(self, "swagger_fake_view", False):
+            return Order.objects.none()
+        return order_list_for(user=self.request.user)
+
+    def _answer(self, order: Order, status_code: int = status.HTTP_200_OK) -> Response:
+        order = order_get_for(user=self.request.user, order_id=order.pk)
+        return Response(self.get_serializer(order).data, status=status_code)
+
+    @extend_schema(
+        request=OrderCreateInput,
+        parameters=[IDEMPOTENCY_KEY_PARAMETER],
+        responses={
+            201: OrderSerializer,
+            409: OpenApiResponse(
+                InsufficientStockErrorSerializer,
+                description="`insufficient_stock`: some lines cannot be bought (listed in "
+                "`lines`; nothing changed). `idempotency_conflict`: a request with this "
+                "Idempotency-Key is still running.",
+            ),
+            422: OpenApiResponse(
+                ErrorSerializer,
+                description="`idempotency_conflict`: the Idempotency-Key was used with "
+                "another body.",
+            ),
+        },
+        summary="Check out: turn the caller's cart into a pending order",
+        description="Give exactly one of `address_id` and `shipping_address`. Stock is "
+        "deducted, prices and product names are snapshotted, the cart is emptied and a "
+        "confirmation email is sent. Unpaid orders are cancelled after a while.",
+    )
+    @idempotent
+    def create(self, request):
+        serializer = OrderCreateInput(data=request.data, context=self.get_serializer_context())
+        serializer.is_valid(raise_exception=True)
+        order = order_place(
+            user=request.user, shipping_address=serializer.validated_data["shipping_address"]
+        )
+        return self._answer(order, status.HTTP_201_CREATED)
+
+    @extend_schema(
+        request=OrderCancelInput,
+        responses={200: OrderSerializer, 409: _INVALID_TRANSITION},
+        summary="Cancel a pending or paid order (owner or staff): restores stock, refunds",
+    )
+    @action(detail=True, methods=["post"])
+    def cancel(self, request, pk=None):
+        order = self.get_object()
+        serializer = OrderCancelInput(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        order = order_cancel(order=order, by=request.user, **serializer.validated_data)
+        return self._answer(order)
+
+    @extend_schema(
+        request=OrderShipInput,
+        responses={200: OrderSerializer, 409: _INVALID_TRANSITION},
+        summary="Mark a paid order shipped with its tracking number and carrier (staff)",
+    )
+    @action(detail=True, methods=["post"], permission_classes=[IsAuthenticated, IsStaffForObject])
+    def ship(self, request, pk=None):
+        order = self.get_object()
+        serializer = OrderShipInput(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        order = order_ship(order=order, by=request.user, **serializer.validated_data)
+        return self._answer(order)
+
+    @extend_schema(
+        request=None,
+        responses={200: OrderSerializer, 409: _INVALID_TRANSITION},
+        summary="Mark a shipped order delivered (staff)",
+    )
+    @action(detail=True, methods=["post"], permission_classes=[IsAuthenticated, IsStaffForObject])
+    def deliver(self, request, pk=None):
+        order = order_deliver(order=self.get_object(), by=request.user)
+        return self._answer(order)
