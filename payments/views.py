@@ -1,7 +1,203 @@
-from rest_framework import viewsets
+"""Payment endpoints: parse -> authorize -> call a service -> serialize."""
 
-webhook_urlpatterns = []
+from django.urls import path
+from django_filters.rest_framework import DjangoFilterBackend
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import (
+    OpenApiParameter,
+    OpenApiResponse,
+    extend_schema,
+    extend_schema_view,
+)
+from rest_framework import filters, mixins, status, viewsets
+from rest_framework.decorators import action
+from rest_framework.parsers import JSONParser
+from rest_framework.permissions import AllowAny, IsAuthenticated
+from rest_framework.response import Response
+from rest_framework.views import APIView
+
+from core.idempotency import IDEMPOTENCY_KEY_PARAMETER, idempotent
+from core.permissions import IsStaff
+from core.routing import UUID_REGEX
+from core.serializers import ErrorSerializer, ValidationErrorSerializer
+from payments import services
+from payments.filters import PaymentFilter
+from payments.models import Payment
+from payments.selectors import payment_list_for
+from payments.serializers import (
+    PaymentCreateInput,
+    PaymentRefundInput,
+    PaymentSerializer,
+    StripeEventInput,
+    WebhookAckSerializer,
+)
+
+_PROVIDER_ERROR = OpenApiResponse(
+    ErrorSerializer,
+    description="The payment provider failed or refused the call (`payment_provider_error`).",
+)
+_NOT_CONFIGURED = OpenApiResponse(
+    ErrorSerializer,
+    description="The provider is not configured (`payment_provider_not_configured`).",
+)
 
 
-class PaymentViewSet(viewsets.GenericViewSet):
-    pass
+@extend_schema_view(
+    list=extend_schema(
+        summary="List payments",
+        description="The caller's payments; staff see every payment and may filter.",
+    ),
+    retrieve=extend_schema(
+        summary="Get a payment", description="Another user's payment answers 404."
+    ),
+)
+class PaymentViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet):
+    serializer_class = PaymentSerializer
+    lookup_value_regex = UUID_REGEX
+    filter_backends = [DjangoFilterBackend, filters.OrderingFilter]
+    filterset_class = PaymentFilter
+    ordering_fields = ["created_at", "amount"]
+
+    def get_queryset(self):
+        if getattr(self, "swagger_fake_view", False):  # schema generation: no user
+            return Payment.objects.none()
+        return payment_list_for(user=self.request.user)
+
+    def get_permissions(self):
+        if self.action == "refund":
+            return [IsStaff()]
+        return [IsAuthenticated()]
+
+    def _output(self, payment, status_code=status.HTTP_200_OK):
+        return Response(self.get_serializer(payment).data, status=status_code)
+
+    @extend_schema(
+        summary="Pay an order",
+        description=(
+            "Pays one of the caller's pending orders; amount and currency come from the order. "
+            "One payment per order: a retry answers the same payment (200) and never charges "
+            "again once it succeeded; a failed or timed-out payment is re-attempted on the "
+            "same payment. With the `fake` provider the `token` decides the outcome; with "
+            "`stripe` the payment stays `pending` (use `client_secret` in the frontend) until "
+            "Stripe's webhook reports the result."
+        ),
+        request=PaymentCreateInput,
+        parameters=[IDEMPOTENCY_KEY_PARAMETER],
+        responses={
+            201: OpenApiResponse(PaymentSerializer, description="Payment created."),
+            200: OpenApiResponse(PaymentSerializer, description="The order's existing payment."),
+            202: OpenApiResponse(
+                PaymentSerializer,
+                description="The provider timed out: the payment stays pending; retry later.",
+            ),
+            404: OpenApiResponse(ErrorSerializer, description="No such order of the caller."),
+            409: OpenApiResponse(
+                ErrorSerializer,
+                description=(
+                    "The order is not pending (`invalid_transition`), the order is already "
+                    "being paid with another provider, the provider is not configured, or "
+                    "the Idempotency-Key is in use (`idempotency_conflict`)."
+                ),
+            ),
+            422: OpenApiResponse(
+                ErrorSerializer,
+                description="Idempotency-Key reused with another body (`idempotency_conflict`).",
+            ),
+            502: _PROVIDER_ERROR,
+        },
+    )
+    @idempotent
+    def create(self, request, *args, **kwargs):
+        data = PaymentCreateInput(data=request.data)
+        data.is_valid(raise_exception=True)
+        attempt = services.payment_create(
+            user=request.user,
+            order_id=data.validated_data["order_id"],
+            provider=data.validated_data.get("provider") or None,
+            token=data.validated_data.get("token") or None,
+        )
+        if attempt.timed_out:
+            code = status.HTTP_202_ACCEPTED
+        elif attempt.created:
+            code = status.HTTP_201_CREATED
+        else:
+            code = status.HTTP_200_OK
+        return self._output(attempt.payment, code)
+
+    @extend_schema(
+        summary="Refund a payment (staff)",
+        description="Refunds all that is left, or `amount` of it; never more than was paid.",
+        request=PaymentRefundInput,
+        responses={
+            200: PaymentSerializer,
+            409: OpenApiResponse(
+                ErrorSerializer,
+                description="The payment has not succeeded or is fully refunded (`conflict`).",
+            ),
+            502: _PROVIDER_ERROR,
+        },
+    )
+    @action(detail=True, methods=["post"])
+    def refund(self, request, pk=None):
+        payment = self.get_object()
+        data = PaymentRefundInput(data=request.data)
+        data.is_valid(raise_exception=True)
+        services.payment_refund(
+            payment=payment,
+            amount=data.validated_data.get("amount"),
+            by=request.user,
+            reason=data.validated_data.get("reason", ""),
+        )
+        return self._output(self.get_queryset().get(pk=payment.pk))
+
+
+class StripeWebhookView(APIView):
+    """Stripe calls this; it is trusted only through the signature of the raw body."""
+
+    authentication_classes = []
+    permission_classes = [AllowAny]
+    # The raw body is read (and signed); this only documents what Stripe sends.
+    parser_classes = [JSONParser]
+    throttle_classes = []
+
+    @extend_schema(
+        summary="Stripe webhook",
+        description=(
+            "Receives Stripe events. The raw body must carry a valid `Stripe-Signature` "
+            "(webhook secret, timestamp within the tolerance). Each event id applies once; a "
+            "replay answers 200 and changes nothing. Handles `payment_intent.succeeded` and "
+            "`payment_intent.payment_failed`; other types are acknowledged and ignored."
+        ),
+        request=StripeEventInput,
+        parameters=[
+            OpenApiParameter(
+                name="Stripe-Signature",
+                type=OpenApiTypes.STR,
+                location=OpenApiParameter.HEADER,
+                required=True,
+                description="`t=<unix timestamp>,v1=<HMAC-SHA256 hex of '<t>.<raw body>'>`.",
+            )
+        ],
+        responses={
+            200: WebhookAckSerializer,
+            400: OpenApiResponse(
+                ValidationErrorSerializer,
+                description="Bad or missing signature, stale timestamp, or not a JSON event.",
+            ),
+            503: OpenApiResponse(
+                ErrorSerializer, description="The webhook secret is not configured."
+            ),
+        },
+        auth=[],
+        tags=["payments"],
+    )
+    def post(self, request):
+        applied = services.webhook_receive(
+            provider="stripe", payload=request.body, headers=request.headers
+        )
+        return Response({"received": True, "duplicate": not applied})
+
+
+webhook_urlpatterns = [
+    path("payments/webhooks/stripe/", StripeWebhookView.as_view(), name="stripe-webhook"),
+]
