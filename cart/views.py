@@ -18,7 +18,7 @@ from core.serializers import ErrorSerializer
 
 CART_TOKEN_HEADER = "X-Cart-Token"
 
-_TOKEN_REQUEST = OpenApiParameter(
+CART_TOKEN_PARAMETER = OpenApiParameter(
     CART_TOKEN_HEADER,
     str,
     OpenApiParameter.HEADER,
@@ -43,12 +43,14 @@ _CONFLICT = OpenApiResponse(
 )
 
 
-def _token(request) -> str | None:
+def cart_token_from(request) -> str | None:
     return request.headers.get(CART_TOKEN_HEADER) or None
 
 
 def _cart(request, *, create: bool):
-    return services.cart_for_request(user=request.user, token=_token(request), create=create)
+    return services.cart_for_request(
+        user=request.user, token=cart_token_from(request), create=create
+    )
 
 
 class _CartAPIView(GenericAPIView):
@@ -71,7 +73,7 @@ class CartView(_CartAPIView):
         operation_id="cart_retrieve",
         summary="The caller's cart",
         description="A guest without a (valid) token gets an empty cart; nothing is created.",
-        parameters=[_TOKEN_REQUEST, _TOKEN_RESPONSE],
+        parameters=[CART_TOKEN_PARAMETER, _TOKEN_RESPONSE],
         responses={200: _CART, 401: _BAD_ACCESS},
     )
     def get(self, request):
@@ -84,7 +86,7 @@ class CartView(_CartAPIView):
             "A guest without a valid token gets a new cart: its token comes back in the "
             "`X-Cart-Token` header and in `token`."
         ),
-        parameters=[_TOKEN_REQUEST, _TOKEN_RESPONSE],
+        parameters=[CART_TOKEN_PARAMETER, _TOKEN_RESPONSE],
         request=CartItemAddInput,
         responses={200: _CART, 401: _BAD_ACCESS, 409: _CONFLICT},
     )
@@ -100,7 +102,7 @@ class CartView(_CartAPIView):
     @extend_schema(
         operation_id="cart_clear",
         summary="Empty the cart",
-        parameters=[_TOKEN_REQUEST],
+        parameters=[CART_TOKEN_PARAMETER],
         responses={204: None, 401: _BAD_ACCESS, 409: _CONFLICT},
     )
     def delete(self, request):
@@ -125,7 +127,7 @@ class CartItemView(_CartAPIView):
     @extend_schema(
         operation_id="cart_item_update",
         summary="Change a line's quantity",
-        parameters=[_TOKEN_REQUEST, _TOKEN_RESPONSE],
+        parameters=[CART_TOKEN_PARAMETER, _TOKEN_RESPONSE],
         request=CartItemQuantityInput,
         responses={200: _CART, 401: _BAD_ACCESS, 409: _CONFLICT},
     )
@@ -135,7 +137,7 @@ class CartItemView(_CartAPIView):
     @extend_schema(
         operation_id="cart_item_partial_update",
         summary="Change a line's quantity",
-        parameters=[_TOKEN_REQUEST, _TOKEN_RESPONSE],
+        parameters=[CART_TOKEN_PARAMETER, _TOKEN_RESPONSE],
         request=CartItemQuantityInput,
         responses={200: _CART, 401: _BAD_ACCESS, 409: _CONFLICT},
     )
@@ -145,7 +147,7 @@ class CartItemView(_CartAPIView):
     @extend_schema(
         operation_id="cart_item_remove",
         summary="Remove a line from the cart",
-        parameters=[_TOKEN_REQUEST],
+        parameters=[CART_TOKEN_PARAMETER],
         responses={204: None, 401: _BAD_ACCESS, 409: _CONFLICT},
     )
     def delete(self, request, item_id):

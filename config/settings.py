@@ -183,6 +183,12 @@ CELERY_RESULT_BACKEND = None
 CELERY_TASK_ACKS_LATE = True
 CELERY_TASK_DEFAULT_QUEUE = config("CELERY_TASK_DEFAULT_QUEUE", default="marketplace")
 CELERY_TIMEZONE = "UTC"
+# For `celery -A config beat`; the same jobs exist as management commands for cron.
+CELERY_BEAT_SCHEDULE = {
+    "expire-unpaid-orders": {"task": "orders.tasks.expire_unpaid_orders", "schedule": 300.0},
+    "purge-idempotency-keys": {"task": "core.tasks.purge_idempotency_keys", "schedule": 3600.0},
+    "purge-guest-carts": {"task": "cart.tasks.purge_guest_carts", "schedule": 86400.0},
+}
 
 # --- REST framework -------------------------------------------------------------------
 REST_FRAMEWORK = {

@@ -8,6 +8,8 @@ from rest_framework.decorators import action
 from rest_framework.permissions import IsAuthenticated
 from rest_framework.response import Response
 
+from cart.services import cart_for_request
+from cart.views import CART_TOKEN_PARAMETER, cart_token_from
 from core.idempotency import IDEMPOTENCY_KEY_PARAMETER, idempotent
 from core.routing import UUID_REGEX
 from core.serializers import ErrorSerializer
@@ -56,7 +58,7 @@ class OrderViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.Ge
 
     @extend_schema(
         request=OrderCreateInput,
-        parameters=[IDEMPOTENCY_KEY_PARAMETER],
+        parameters=[IDEMPOTENCY_KEY_PARAMETER, CART_TOKEN_PARAMETER],
         responses={
             201: OrderSerializer,
             409: OpenApiResponse(
@@ -80,6 +82,8 @@ class OrderViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.Ge
     def create(self, request):
         serializer = OrderCreateInput(data=request.data, context=self.get_serializer_context())
         serializer.is_valid(raise_exception=True)
+        # A guest cart sent along is merged first, exactly as any cart endpoint would.
+        cart_for_request(user=request.user, token=cart_token_from(request), create=False)
         order = order_place(
             user=request.user, shipping_address=serializer.validated_data["shipping_address"]
         )

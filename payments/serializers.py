@@ -36,6 +36,18 @@ class PaymentSerializer(serializers.ModelSerializer):
             "refunds",
         ]
         read_only_fields = fields
+        extra_kwargs = {"needs_review": {"help_text": "Staff only: money needs a human look."}}
+
+    def to_representation(self, payment: Payment):
+        data = super().to_representation(payment)
+        # An internal triage flag: staff see it, the payer does not.
+        if not self._caller_is_staff():
+            data.pop("needs_review", None)
+        return data
+
+    def _caller_is_staff(self) -> bool:
+        user = getattr(self.context.get("request"), "user", None)
+        return bool(user is not None and user.is_authenticated and user.is_staff)
 
     def get_client_secret(self, payment: Payment) -> str | None:
         request = self.context.get("request")

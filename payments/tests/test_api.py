@@ -336,6 +336,17 @@ def test_client_secret_is_shown_to_its_owner_only(user_client, user, staff_clien
     assert staff_view.data["client_secret"] is None
 
 
+def test_needs_review_flag_is_shown_to_staff_only(user_client, user, staff_client):
+    payment = PaymentFactory(order__user=user, needs_review=True)
+
+    own = user_client.get(f"{URL}{payment.pk}/")
+    staff_view = staff_client.get(f"{URL}{payment.pk}/")
+
+    assert own.status_code == 200
+    assert "needs_review" not in own.data
+    assert staff_view.data["needs_review"] is True
+
+
 # --- POST payments/{id}/refund/ ----------------------------------------------------------
 
 
