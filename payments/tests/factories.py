@@ -3,33 +3,15 @@ from decimal import Decimal
 import factory
 from django.utils import timezone
 
-from accounts.tests.factories import UserFactory
-from orders.models import Order, OrderStatus
+from orders.models import OrderStatus
+from orders.tests import factories as orders_factories
 from payments.models import Payment, PaymentStatus
 
 
-class OrderFactory(factory.django.DjangoModelFactory):
-    """An order as checkout leaves it (no items needed by payments)."""
+class OrderFactory(orders_factories.OrderFactory):
+    """An order as checkout leaves it, for 49.99 (payments need no items)."""
 
-    class Meta:
-        model = Order
-
-    user = factory.SubFactory(UserFactory)
-    email = factory.LazyAttribute(lambda order: order.user.email)
-    status = OrderStatus.PENDING
-    currency = "USD"
     subtotal = Decimal("49.99")
-    discount_total = Decimal("0.00")
-    total = factory.LazyAttribute(lambda order: order.subtotal - order.discount_total)
-    shipping_address = factory.LazyFunction(
-        lambda: {
-            "full_name": "Ada Lovelace",
-            "line1": "1 Main St",
-            "city": "London",
-            "postal_code": "N1 1AA",
-            "country": "GB",
-        }
-    )
 
 
 class PaymentFactory(factory.django.DjangoModelFactory):
