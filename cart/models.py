@@ -15,6 +15,9 @@ class Cart(BaseModel):
         related_name="cart",
     )
     token = models.CharField(max_length=64, unique=True, null=True, blank=True, editable=False)
+    coupon = models.ForeignKey(
+        "coupons.Coupon", null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
 
     class Meta:
         constraints = [

@@ -5,8 +5,13 @@ from rest_framework.routers import DefaultRouter
 from accounts import views as accounts_views
 from cart import views as cart_views
 from catalog import views as catalog_views
+from coupons import views as coupons_views
+from dashboard import views as dashboard_views
 from orders import views as orders_views
 from payments import views as payments_views
+from recommendations import views as recommendations_views
+from reviews import views as reviews_views
+from wishlist import views as wishlist_views
 
 router = DefaultRouter()
 router.include_root_view = False
@@ -21,11 +26,17 @@ router.register("products", catalog_views.ProductViewSet, basename="product")
 # orders and payments
 router.register("orders", orders_views.OrderViewSet, basename="order")
 router.register("payments", payments_views.PaymentViewSet, basename="payment")
+# engagement
+router.register("reviews", reviews_views.ReviewViewSet, basename="review")
+router.register("coupons", coupons_views.CouponViewSet, basename="coupon")
 
 app_name = "api"
 urlpatterns = [
     *accounts_views.auth_urlpatterns,
     *cart_views.cart_urlpatterns,
     *payments_views.webhook_urlpatterns,
+    *wishlist_views.wishlist_urlpatterns,
+    *dashboard_views.dashboard_urlpatterns,
+    *recommendations_views.recommendation_urlpatterns,
     *router.urls,
 ]

@@ -44,6 +44,11 @@ INSTALLED_APPS = [
     "cart",
     "orders",
     "payments",
+    "reviews",
+    "wishlist",
+    "coupons",
+    "dashboard",
+    "recommendations",
 ]
 
 MIDDLEWARE = [
@@ -163,6 +168,12 @@ DEFAULT_CURRENCY = config("DEFAULT_CURRENCY", default="USD")
 GUEST_CART_MAX_AGE_DAYS = config("GUEST_CART_MAX_AGE_DAYS", default=30, cast=int)
 # Pending (unpaid) orders older than this are cancelled by `manage.py expire_unpaid_orders`.
 ORDER_UNPAID_EXPIRY_MINUTES = config("ORDER_UNPAID_EXPIRY_MINUTES", default=60, cast=int)
+# New reviews wait for staff approval before they are public when this is on.
+REVIEWS_REQUIRE_APPROVAL = config("REVIEWS_REQUIRE_APPROVAL", default=False, cast=bool)
+# Stock at or below this counts as low in the metrics (overridable per request).
+LOW_STOCK_THRESHOLD = config("LOW_STOCK_THRESHOLD", default=5, cast=int)
+# Seconds request-time recommendations are cached.
+RECOMMENDATIONS_CACHE_SECONDS = config("RECOMMENDATIONS_CACHE_SECONDS", default=3600, cast=int)
 # Idempotency keys are kept at least this long (SPEC: 24 h), then purged.
 IDEMPOTENCY_KEY_TTL_HOURS = config("IDEMPOTENCY_KEY_TTL_HOURS", default=24, cast=int)
 

@@ -1,0 +1,1 @@
+recommendation_urlpatterns = []

@@ -1,0 +1,6 @@
+from django.apps import AppConfig
+
+
+class WishlistConfig(AppConfig):
+    name = "wishlist"
+    verbose_name = "Wishlist"

@@ -1,0 +1,1 @@
+wishlist_urlpatterns = []
