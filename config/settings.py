@@ -266,7 +266,8 @@ SIMPLE_JWT = {
 SPECTACULAR_SETTINGS = {
     "TITLE": "Marketplace API",
     "DESCRIPTION": (
-        "REST API of the marketplace: accounts, catalog, cart, orders and payments. "
+        "REST API of the marketplace: accounts, catalog, cart, orders, payments, reviews, "
+        "wishlists, coupons, metrics and recommendations. "
         "Authenticate with `POST /api/v1/auth/token/` and send `Authorization: Bearer <access>`. "
         "Every error has the shape `{code, detail, errors?}`."
     ),
