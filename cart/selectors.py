@@ -13,6 +13,8 @@ from cart.models import Cart, CartItem
 from catalog.models import Product
 from catalog.selectors import product_images_prefetch
 from core.money import quantize_money
+from coupons.models import Coupon
+from coupons.services import coupon_discount, coupon_problem
 
 ZERO = Decimal("0.00")
 
@@ -34,13 +36,18 @@ class CartLine:
 
 @dataclass(frozen=True)
 class CartTotals:
-    """What a cart costs now. `discount` is where a coupon's reduction plugs in."""
+    """What a cart costs now. `discount` is the reduction of the cart's coupon when it
+    applies now; `coupon_valid` and `coupon_reason` say whether and why not (None without
+    a coupon)."""
 
     item_count: int
     subtotal: Decimal
     discount: Decimal
     total: Decimal
     currency: str
+    coupon: Coupon | None = None
+    coupon_valid: bool | None = None
+    coupon_reason: str | None = None
 
 
 @dataclass(frozen=True)
@@ -62,11 +69,11 @@ def cart_guest_get(*, token: str | None) -> Cart | None:
     carts have none; the filter says so again)."""
     if not token_is_well_formed(token):
         return None
-    return Cart.objects.filter(token=token, user__isnull=True).first()
+    return Cart.objects.select_related("coupon").filter(token=token, user__isnull=True).first()
 
 
 def cart_user_get(*, user) -> Cart | None:
-    return Cart.objects.filter(user=user).first()
+    return Cart.objects.select_related("coupon").filter(user=user).first()
 
 
 def product_is_available(product: Product) -> bool:
@@ -109,9 +116,18 @@ def cart_lines(*, cart: Cart) -> list[CartLine]:
     return lines
 
 
-def _cart_discount(*, cart: Cart, subtotal: Decimal) -> Decimal:
-    # Coupons (a later issue) compute their reduction here, capped at the subtotal.
-    return ZERO
+def _cart_discount(
+    *, cart: Cart, subtotal: Decimal, currency: str | None
+) -> tuple[Decimal, str | None]:
+    """The one place the cart's coupon is priced for its totals: (the discount, None)
+    while the coupon applies to the cart as it is now, (0, why not) when it no longer
+    does (expired, below its minimum, used up...). Showing the cart never fails for it:
+    checkout is where an invalid coupon refuses (orders.services)."""
+    owner = cart.user if cart.user_id else None
+    problem = coupon_problem(coupon=cart.coupon, user=owner, subtotal=subtotal, currency=currency)
+    if problem is not None:
+        return ZERO, problem.message
+    return coupon_discount(coupon=cart.coupon, subtotal=subtotal), None
 
 
 def cart_totals(*, cart: Cart | None, lines: list[CartLine] | None = None) -> CartTotals:
@@ -122,14 +138,21 @@ def cart_totals(*, cart: Cart | None, lines: list[CartLine] | None = None) -> Ca
     elif lines is None:
         lines = cart_lines(cart=cart)
     subtotal = quantize_money(sum((line.line_total for line in lines), ZERO))
-    discount = quantize_money(_cart_discount(cart=cart, subtotal=subtotal)) if cart else ZERO
-    discount = min(discount, subtotal)
+    currency = lines[0].product.currency if lines else None
+    coupon = cart.coupon if cart is not None and cart.coupon_id else None
+    discount, coupon_reason = ZERO, None
+    if coupon is not None:
+        discount, coupon_reason = _cart_discount(cart=cart, subtotal=subtotal, currency=currency)
+    discount = min(quantize_money(discount), subtotal)
     return CartTotals(
         item_count=sum(line.quantity for line in lines),
         subtotal=subtotal,
         discount=discount,
         total=quantize_money(subtotal - discount),
-        currency=lines[0].product.currency if lines else settings.DEFAULT_CURRENCY,
+        currency=currency or settings.DEFAULT_CURRENCY,
+        coupon=coupon,
+        coupon_valid=None if coupon is None else coupon_reason is None,
+        coupon_reason=coupon_reason,
     )
 
 

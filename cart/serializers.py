@@ -7,6 +7,7 @@ from rest_framework import serializers
 
 from cart.selectors import product_is_available
 from catalog.serializers import MAX_STOCK
+from coupons.serializers import CouponSummarySerializer
 
 # Output amounts are not capped at the column size: a line total can outgrow a price.
 _MONEY = {"max_digits": None, "decimal_places": 2, "read_only": True}
@@ -34,6 +35,12 @@ class CartItemAddInput(serializers.Serializer):
 class CartItemQuantityInput(serializers.Serializer):
     quantity = _quantity_field(
         help_text="The line's new quantity, at least 1 (DELETE the line to remove it)."
+    )
+
+
+class CartCouponInput(serializers.Serializer):
+    code = serializers.CharField(
+        max_length=64, help_text="The coupon's code, in any case (e.g. spring-10)."
     )
 
 
@@ -90,7 +97,29 @@ class CartSerializer(serializers.Serializer):
     )
     subtotal = serializers.DecimalField(source="totals.subtotal", **_MONEY)
     discount = serializers.DecimalField(
-        source="totals.discount", **_MONEY, help_text="The coupon's reduction."
+        source="totals.discount",
+        **_MONEY,
+        help_text="The coupon's reduction; 0 while the coupon does not apply.",
     )
     total = serializers.DecimalField(source="totals.total", **_MONEY)
     currency = serializers.CharField(source="totals.currency", read_only=True)
+    coupon = CouponSummarySerializer(
+        source="totals.coupon",
+        read_only=True,
+        allow_null=True,
+        help_text="The coupon applied with `POST cart/coupon/`, or null.",
+    )
+    coupon_valid = serializers.BooleanField(
+        source="totals.coupon_valid",
+        read_only=True,
+        allow_null=True,
+        help_text="Whether the coupon applies to the cart as it is now (null without one). "
+        "A coupon that stopped applying (expired, below its minimum...) stays on the cart "
+        "with no discount; checkout then refuses it.",
+    )
+    coupon_reason = serializers.CharField(
+        source="totals.coupon_reason",
+        read_only=True,
+        allow_null=True,
+        help_text="Why the coupon does not apply, when it does not.",
+    )

@@ -13,11 +13,22 @@ from django.utils import timezone
 
 from cart.exceptions import CartGone, CartItemNotFound
 from cart.models import Cart, CartItem
-from cart.selectors import cart_currency, cart_guest_get, cart_user_get, product_is_available
+from cart.selectors import (
+    cart_currency,
+    cart_guest_get,
+    cart_lines,
+    cart_user_get,
+    product_is_available,
+)
 from catalog.models import Product
 from core.exceptions import BusinessValidationError
+from core.money import quantize_money
+from coupons.selectors import coupon_get_by_code
+from coupons.services import coupon_check
 
 PRODUCT_UNAVAILABLE = "This product does not exist or is no longer available."
+UNKNOWN_COUPON = "No such coupon."
+EMPTY_CART_COUPON = "Your cart is empty; add products before applying a coupon."
 TOKEN_BYTES = 32
 
 
@@ -113,6 +124,11 @@ def cart_merge_guest(*, user, token: str | None) -> Cart | None:
         else:
             line.quantity = merged
             line.save(update_fields=["quantity", "updated_at"])
+    if user_cart.coupon_id is None and guest.coupon_id is not None:
+        # The coupon entered before logging in comes along; the user's own wins. Whether
+        # it still applies (the per-user limit is now known) shows in the cart's totals.
+        user_cart.coupon_id = guest.coupon_id
+        user_cart.save(update_fields=["coupon", "updated_at"])
     guest.delete()
     _touch(user_cart)
     return user_cart
@@ -208,6 +224,42 @@ def cart_clear(*, cart: Cart) -> None:
     cart = _lock(cart)
     CartItem.objects.filter(cart=cart).delete()
     _touch(cart)
+
+
+@transaction.atomic
+def cart_coupon_apply(*, cart: Cart, code: str) -> Cart:
+    """Put the coupon with this code (any case) on the cart, replacing the one it had,
+    after checking it against the cart as it is now. Returns the cart. Raises
+    BusinessValidationError (unknown code, empty cart), CouponNotApplicable (the coupon's
+    rules, see coupons.services.coupon_check) or CartGone."""
+    cart = _lock(cart)
+    coupon = coupon_get_by_code(code=code)
+    if coupon is None:
+        raise BusinessValidationError({"code": [UNKNOWN_COUPON]}, UNKNOWN_COUPON)
+    lines = cart_lines(cart=cart)
+    if not lines:
+        raise BusinessValidationError({"code": [EMPTY_CART_COUPON]}, EMPTY_CART_COUPON)
+    subtotal = quantize_money(sum(line.line_total for line in lines))
+    coupon_check(
+        coupon=coupon,
+        user=cart.user if cart.user_id else None,
+        subtotal=subtotal,
+        currency=lines[0].product.currency,
+    )
+    cart.coupon = coupon
+    cart.save(update_fields=["coupon", "updated_at"])
+    return cart
+
+
+@transaction.atomic
+def cart_coupon_remove(*, cart: Cart) -> Cart:
+    """Take the coupon off the cart (nothing happens without one). Returns the cart.
+    Raises CartGone."""
+    cart = _lock(cart)
+    if cart.coupon_id is not None:
+        cart.coupon = None
+        cart.save(update_fields=["coupon", "updated_at"])
+    return cart
 
 
 @transaction.atomic

@@ -13,8 +13,14 @@ from rest_framework.response import Response
 from cart import services
 from cart.exceptions import CartItemNotFound
 from cart.selectors import cart_summary
-from cart.serializers import CartItemAddInput, CartItemQuantityInput, CartSerializer
+from cart.serializers import (
+    CartCouponInput,
+    CartItemAddInput,
+    CartItemQuantityInput,
+    CartSerializer,
+)
 from core.serializers import ErrorSerializer
+from coupons.serializers import CouponErrorSerializer
 
 CART_TOKEN_HEADER = "X-Cart-Token"
 
@@ -112,6 +118,53 @@ class CartView(_CartAPIView):
         return Response(status=status.HTTP_204_NO_CONTENT)
 
 
+class CartCouponView(_CartAPIView):
+    @extend_schema(
+        operation_id="cart_coupon_apply",
+        summary="Apply a coupon to the cart",
+        description=(
+            "The code is matched in any case. The coupon is checked against the cart as it "
+            "is now (a cart has one coupon; a new one replaces it) and checked again at "
+            "checkout, where its use is counted."
+        ),
+        parameters=[CART_TOKEN_PARAMETER, _TOKEN_RESPONSE],
+        request=CartCouponInput,
+        responses={
+            200: _CART,
+            400: OpenApiResponse(
+                CouponErrorSerializer,
+                description="`validation_error` on `code`: unknown code, empty cart, or the "
+                "coupon does not apply (`reason`: inactive, not_yet_valid, expired, "
+                "currency_mismatch, below_minimum, usage_limit_reached, "
+                "per_user_limit_reached).",
+            ),
+            401: _BAD_ACCESS,
+            409: _CONFLICT,
+        },
+    )
+    def post(self, request):
+        serializer = CartCouponInput(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        # One transaction: a refused coupon leaves no empty guest cart behind.
+        with transaction.atomic():
+            cart = _cart(request, create=True)
+            cart = services.cart_coupon_apply(cart=cart, code=serializer.validated_data["code"])
+        return self.cart_response(cart)
+
+    @extend_schema(
+        operation_id="cart_coupon_remove",
+        summary="Take the coupon off the cart",
+        description="Answers the cart without its coupon (also when it had none).",
+        parameters=[CART_TOKEN_PARAMETER, _TOKEN_RESPONSE],
+        responses={200: _CART, 401: _BAD_ACCESS, 409: _CONFLICT},
+    )
+    def delete(self, request):
+        cart = _cart(request, create=False)
+        if cart is not None:
+            cart = services.cart_coupon_remove(cart=cart)
+        return self.cart_response(cart)
+
+
 class CartItemView(_CartAPIView):
     def _set_quantity(self, request, item_id):
         serializer = CartItemQuantityInput(data=request.data)
@@ -158,9 +211,9 @@ class CartItemView(_CartAPIView):
         return Response(status=status.HTTP_204_NO_CONTENT)
 
 
-# Mounted by config/api_router.py under /api/v1/, before the router (cart/coupon/ will
-# sit next to these).
+# Mounted by config/api_router.py under /api/v1/, before the router.
 cart_urlpatterns = [
     path("cart/", CartView.as_view(), name="cart"),
+    path("cart/coupon/", CartCouponView.as_view(), name="cart-coupon"),
     path("cart/<uuid:item_id>/", CartItemView.as_view(), name="cart-item"),
 ]

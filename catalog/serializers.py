@@ -224,6 +224,23 @@ class ProductInput(serializers.Serializer):
         return attrs
 
 
+class ProductDiscountInput(serializers.Serializer):
+    discount_percent = serializers.DecimalField(
+        max_digits=5,
+        decimal_places=2,
+        help_text="Percent off the price, strictly between 0 and 100, at most 2 decimals.",
+    )
+    starts_at = serializers.DateTimeField(
+        required=False, allow_null=True, default=None, help_text="Start (null: at once)."
+    )
+    ends_at = serializers.DateTimeField(
+        required=False,
+        allow_null=True,
+        default=None,
+        help_text="End, exclusive (null: until removed); after starts_at and in the future.",
+    )
+
+
 class ProductImageUploadInput(serializers.Serializer):
     image = serializers.FileField(
         validators=[validate_image_upload], help_text="A JPEG, PNG, WebP or GIF image."

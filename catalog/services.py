@@ -280,6 +280,50 @@ def product_update(*, product: Product, data: dict[str, Any]) -> Product:
     return product
 
 
+DISCOUNT_FIELDS = ["discount_percent", "discount_starts_at", "discount_ends_at", "updated_at"]
+
+
+@transaction.atomic
+def product_set_discount(
+    *,
+    product: Product,
+    discount_percent: Decimal,
+    starts_at: datetime | None = None,
+    ends_at: datetime | None = None,
+) -> Product:
+    """Put a percent discount on the product, active from `starts_at` (now when None)
+    until `ends_at` (no end when None), replacing any it had. Orders already placed keep
+    the price they were placed at. Raises BusinessValidationError (percent not strictly
+    between 0 and 100, end not after start, end already past)."""
+    errors = {}
+    if not Decimal(0) < discount_percent < Decimal(100):
+        errors["discount_percent"] = ["The discount must be between 0 and 100 percent."]
+    if starts_at and ends_at and ends_at <= starts_at:
+        errors["ends_at"] = ["The discount must end after it starts."]
+    elif ends_at and ends_at <= timezone.now():
+        errors["ends_at"] = ["The discount would already be over; give a future end."]
+    if errors:
+        raise BusinessValidationError(errors)
+    product.discount_percent = discount_percent
+    product.discount_starts_at = starts_at
+    product.discount_ends_at = ends_at
+    product.full_clean(validate_unique=False, validate_constraints=False)
+    # Only the discount columns: a full save would write back the stock read before, over
+    # a checkout's deduction made meanwhile.
+    product.save(update_fields=DISCOUNT_FIELDS)
+    return product
+
+
+@transaction.atomic
+def product_clear_discount(*, product: Product) -> Product:
+    """Remove the product's discount (scheduled or running); raises nothing."""
+    product.discount_percent = None
+    product.discount_starts_at = None
+    product.discount_ends_at = None
+    product.save(update_fields=DISCOUNT_FIELDS)
+    return product
+
+
 @transaction.atomic
 def product_soft_delete(*, product: Product) -> Product:
     """Soft-delete a product, freeing its name; raises nothing."""

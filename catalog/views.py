@@ -27,6 +27,7 @@ from catalog.serializers import (
     BrandSerializer,
     CategoryInput,
     CategorySerializer,
+    ProductDiscountInput,
     ProductImageSerializer,
     ProductImageUploadInput,
     ProductInput,
@@ -172,6 +173,34 @@ class ProductViewSet(_CatalogWriteMixin, viewsets.ModelViewSet):
 
     def perform_destroy_service(self, instance):
         services.product_soft_delete(product=instance)
+
+    @extend_schema(
+        summary="Set the product's promotion: a percent discount, optionally scheduled",
+        description=(
+            "The seller of the product or staff. Replaces any discount the product had. "
+            "List, detail, carts and checkout use the discounted price while it runs; "
+            "orders already placed keep the price they were placed at."
+        ),
+        request=ProductDiscountInput,
+        responses={200: ProductSerializer},
+    )
+    @action(detail=True, methods=["put"], url_path="discount", filter_backends=[])
+    def discount(self, request, pk=None):
+        product = self.get_object()
+        serializer = ProductDiscountInput(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        product = services.product_set_discount(product=product, **serializer.validated_data)
+        return self._output(product)
+
+    @extend_schema(
+        summary="Remove the product's promotion (running or scheduled)",
+        request=None,
+        responses={204: None},
+    )
+    @discount.mapping.delete
+    def clear_discount(self, request, pk=None):
+        services.product_clear_discount(product=self.get_object())
+        return Response(status=status.HTTP_204_NO_CONTENT)
 
     @extend_schema(
         summary="Upload a product image",

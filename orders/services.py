@@ -12,6 +12,8 @@ from cart.models import Cart, CartItem
 from catalog.models import Product
 from core.exceptions import BusinessValidationError, InsufficientStock, InvalidTransition
 from core.money import quantize_money
+from coupons.models import Coupon
+from coupons.services import coupon_claim, coupon_redemption_create, coupon_release
 from orders.models import Order, OrderItem, OrderStatus
 from payments.models import Payment, PaymentStatus
 
@@ -89,6 +91,7 @@ def _cancel_locked(*, order: Order, by=None, reason: str = "") -> Order:
         order=order, to=OrderStatus.CANCELLED, locked=True, cancel_reason=reason[:255]
     )
     _restore_stock(order)
+    coupon_release(order=order)
     if previous == OrderStatus.PAID:
         _refund_all(order=order, by=by, reason=reason)
     _queue_email(order, "cancelled")
@@ -154,10 +157,18 @@ def address_snapshot(address) -> dict:
     return {name: getattr(address, name) or "" for name in ADDRESS_FIELDS}
 
 
-def _cart_discount(*, cart: Cart, subtotal: Decimal) -> tuple[Decimal, str]:
-    """The discount of the cart's coupon and its code. Coupons come in a later issue: this
-    is the one place to validate the coupon, count its use atomically and price it."""
-    return Decimal("0.00"), ""
+def _cart_discount(
+    *, cart: Cart, user, subtotal: Decimal, currency: str
+) -> tuple[Decimal, Coupon | None]:
+    """The discount of the cart's coupon and the coupon (0 and None without one): the one
+    place checkout validates the coupon (now for this user), counts its use atomically and
+    prices it. Raises CouponUsedUp (409) and CouponNotApplicable (400 on `coupon`)."""
+    if cart.coupon_id is None:
+        return Decimal("0.00"), None
+    coupon, discount = coupon_claim(
+        coupon=cart.coupon, user=user, subtotal=subtotal, currency=currency
+    )
+    return discount, coupon
 
 
 def _insufficient_lines(failed: list[CartItem]) -> list[dict]:
@@ -181,8 +192,10 @@ def _insufficient_lines(failed: list[CartItem]) -> list[dict]:
 
 @transaction.atomic
 def order_place(*, user, shipping_address: dict) -> Order:
-    """Turn the user's cart into a pending order; raises BusinessValidationError (empty cart,
-    mixed currencies) and InsufficientStock (nothing is changed)."""
+    """Turn the user's cart into a pending order, using its coupon; raises
+    BusinessValidationError (empty cart, mixed currencies; CouponNotApplicable: the coupon
+    no longer applies), InsufficientStock and CouponUsedUp (409). A refusal changes
+    nothing."""
     # The cart row lock serialises checkouts of one cart: a double submit waits here and
     # then finds the cart empty instead of buying everything twice.
     cart = Cart.objects.select_for_update().filter(user=user).first()
@@ -228,14 +241,17 @@ def order_place(*, user, shipping_address: dict) -> Order:
         unit_price = quantize_money(product.effective_price)
         priced.append((line, product, unit_price, quantize_money(unit_price * line.quantity)))
     subtotal = quantize_money(sum((line_total for *_, line_total in priced), Decimal("0")))
-    discount, coupon_code = _cart_discount(cart=cart, subtotal=subtotal)
+    currency = currencies.pop()
+    # After the stock deductions: every checkout takes cart, products, then coupon row
+    # locks (and a cancel products, then coupon), so they cannot deadlock each other.
+    discount, coupon = _cart_discount(cart=cart, user=user, subtotal=subtotal, currency=currency)
     order = Order.objects.create(
         user=user,
         email=user.email,
-        currency=currencies.pop(),
+        currency=currency,
         subtotal=subtotal,
         discount_total=discount,
-        coupon_code=coupon_code,
+        coupon_code=coupon.code if coupon else "",
         total=quantize_money(max(subtotal - discount, Decimal("0"))),
         shipping_address={name: shipping_address.get(name) or "" for name in ADDRESS_FIELDS},
     )
@@ -251,6 +267,10 @@ def order_place(*, user, shipping_address: dict) -> Order:
         )
         for line, product, unit_price, line_total in priced
     )
+    if coupon is not None:
+        coupon_redemption_create(coupon=coupon, user=user, order=order, amount=discount)
+        cart.coupon = None
+        cart.save(update_fields=["coupon", "updated_at"])
     cart.items.all().delete()
     _queue_email(order, "placed")
     return order

@@ -13,6 +13,7 @@ from cart.views import CART_TOKEN_PARAMETER, cart_token_from
 from core.idempotency import IDEMPOTENCY_KEY_PARAMETER, idempotent
 from core.routing import UUID_REGEX
 from core.serializers import ErrorSerializer
+from coupons.serializers import CouponErrorSerializer
 from orders.filters import OrderFilter
 from orders.models import Order
 from orders.permissions import IsStaffForObject
@@ -61,11 +62,17 @@ class OrderViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.Ge
         parameters=[IDEMPOTENCY_KEY_PARAMETER, CART_TOKEN_PARAMETER],
         responses={
             201: OrderSerializer,
+            400: OpenApiResponse(
+                CouponErrorSerializer,
+                description="`validation_error`: bad input, an empty cart, or a coupon that "
+                "no longer applies (`errors.coupon` and `reason`); nothing changed.",
+            ),
             409: OpenApiResponse(
                 InsufficientStockErrorSerializer,
                 description="`insufficient_stock`: some lines cannot be bought (listed in "
-                "`lines`; nothing changed). `idempotency_conflict`: a request with this "
-                "Idempotency-Key is still running.",
+                "`lines`; nothing changed). `conflict`: the cart's coupon reached its usage "
+                "limit. `idempotency_conflict`: a request with this Idempotency-Key is still "
+                "running.",
             ),
             422: OpenApiResponse(
                 ErrorSerializer,

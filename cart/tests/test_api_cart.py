@@ -30,6 +30,9 @@ def test_guest_without_token_gets_an_empty_cart_and_nothing_is_created(api_clien
         "discount": "0.00",
         "total": "0.00",
         "currency": "USD",
+        "coupon": None,
+        "coupon_valid": None,
+        "coupon_reason": None,
     }
     assert "X-Cart-Token" not in response
     assert Cart.objects.count() == 0
