@@ -111,6 +111,12 @@ class Product(BaseModel):
             models.Index(fields=["name"], name="catalog_product_name_idx"),
             models.Index(fields=["-average_rating"], name="catalog_product_rating_idx"),
             models.Index(fields=["is_active", "is_deleted"], name="catalog_product_visible_idx"),
+            # Low-stock reports read the few sellable products with the least stock first.
+            models.Index(
+                fields=["stock_quantity", "name"],
+                condition=models.Q(is_active=True, is_deleted=False),
+                name="catalog_prod_low_stock_idx",
+            ),
         ]
 
     def __str__(self):
