@@ -199,6 +199,10 @@ CELERY_BEAT_SCHEDULE = {
     "expire-unpaid-orders": {"task": "orders.tasks.expire_unpaid_orders", "schedule": 300.0},
     "purge-idempotency-keys": {"task": "core.tasks.purge_idempotency_keys", "schedule": 3600.0},
     "purge-guest-carts": {"task": "cart.tasks.purge_guest_carts", "schedule": 86400.0},
+    "compute-recommendations": {
+        "task": "recommendations.tasks.compute_recommendations",
+        "schedule": 86400.0,
+    },
 }
 
 # --- REST framework -------------------------------------------------------------------
