@@ -33,8 +33,11 @@ MAX_LIMIT = 20
 # How many of the user's most recent purchases and saved items seed their recommendations.
 USER_MAX_SOURCES = 50
 
-_VISIBLE = Q(is_active=True, is_deleted=False)
-_RECOMMENDED_VISIBLE = Q(recommended__is_active=True, recommended__is_deleted=False)
+# Only what a customer can buy right now is worth recommending: on sale and in stock.
+_VISIBLE = Q(is_active=True, is_deleted=False, stock_quantity__gt=0)
+_RECOMMENDED_VISIBLE = Q(
+    recommended__is_active=True, recommended__is_deleted=False, recommended__stock_quantity__gt=0
+)
 
 
 @dataclass(frozen=True)
@@ -130,6 +133,7 @@ def _fallback_popular(*, product: Product, limit: int) -> list[tuple[str, float,
             product__category_id=product.category_id,
             product__is_active=True,
             product__is_deleted=False,
+            product__stock_quantity__gt=0,
         )
         .exclude(product_id=product.pk)
         .values("product_id")

@@ -43,9 +43,14 @@ class RecommendedProductSerializer(serializers.Serializer):
         return request.build_absolute_uri(url) if request else url
 
 
+class RoundedFloatField(serializers.FloatField):
+    def to_representation(self, value):
+        return round(float(value), 4)
+
+
 class RecommendationSerializer(serializers.Serializer):
     product = RecommendedProductSerializer(read_only=True)
-    score = serializers.FloatField(
+    score = RoundedFloatField(
         read_only=True, help_text="Higher is stronger; comparable within one list only."
     )
     reason = serializers.CharField(

@@ -2,6 +2,7 @@ import uuid
 
 import pytest
 
+from catalog.models import Product
 from catalog.tests.factories import (
     BrandFactory,
     CategoryFactory,
@@ -35,11 +36,26 @@ def ids(items) -> list[str]:
 # --- products/{id}/recommendations/ -----------------------------------------------------
 
 
+def test_out_of_stock_products_are_not_recommended(api_client):
+    serums = CategoryFactory(name="Serums")
+    brand = BrandFactory(name="Solenne")
+    rose = ProductFactory(name="Rose Serum", category=serums, brand=brand)
+    sold_out = ProductFactory(name="Rose Serum Two", category=serums, brand=brand)
+    order_with(rose, sold_out)
+    recommendations_compute()
+    Product.objects.filter(pk=sold_out.pk).update(stock_quantity=0)
+
+    body = api_client.get(url(rose)).json()
+
+    recommended = [item["product"]["id"] for item in body["bought_together"] + body["similar"]]
+    assert str(sold_out.pk) not in recommended
+
+
 def test_product_recommendations_list_both_kinds_with_summaries(api_client):
     serums = CategoryFactory(name="Serums")
     brand = BrandFactory(name="Solenne")
     rose = ProductFactory(name="Rose Serum", category=serums, brand=brand)
-    twin = ProductFactory(name="Rose Serum Two", category=serums, brand=brand, stock_quantity=0)
+    twin = ProductFactory(name="Rose Serum Two", category=serums, brand=brand)
     cream = ProductFactory(name="Night Cream")
     ProductImageFactory(product=cream, is_primary=True)
     for _ in range(2):
@@ -64,7 +80,7 @@ def test_product_recommendations_list_both_kinds_with_summaries(api_client):
     assert summary["image"].startswith("http://testserver/")
     [similar] = body["similar"]
     assert similar["product"]["id"] == str(twin.pk)
-    assert similar["product"]["in_stock"] is False
+    assert similar["product"]["in_stock"] is True
     assert similar["product"]["image"] is None
     # The factory gives both the same description.
     assert similar["reason"] == (
