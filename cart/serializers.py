@@ -6,7 +6,7 @@ from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
 from cart.selectors import product_is_available
-from catalog.serializers import MAX_STOCK
+from catalog.serializers import MAX_STOCK, PrimaryImageUrlField
 from coupons.serializers import CouponSummarySerializer
 
 # Output amounts are not capped at the column size: a line total can outgrow a price.
@@ -48,23 +48,13 @@ class CartProductSerializer(serializers.Serializer):
     id = serializers.UUIDField(read_only=True)
     name = serializers.CharField(read_only=True)
     slug = serializers.SlugField(read_only=True)
-    image = serializers.SerializerMethodField(help_text="URL of the primary image, if any.")
+    image = PrimaryImageUrlField()
     currency = serializers.CharField(read_only=True)
     is_active = serializers.SerializerMethodField(
         help_text="False once the product is deactivated or deleted: it cannot be bought."
     )
     in_stock = serializers.BooleanField(read_only=True)
     stock_quantity = serializers.IntegerField(read_only=True)
-
-    @extend_schema_field(serializers.URLField(allow_null=True))
-    def get_image(self, product) -> str | None:
-        # Prefetched primary first (cart.selectors.cart_items_prefetch).
-        images = list(product.images.all())
-        if not images:
-            return None
-        url = images[0].image.url
-        request = self.context.get("request")
-        return request.build_absolute_uri(url) if request else url
 
     @extend_schema_field(OpenApiTypes.BOOL)
     def get_is_active(self, product) -> bool:

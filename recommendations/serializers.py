@@ -1,10 +1,9 @@
 """Shapes of the recommendation endpoints: a short product summary with a score and the
 reason it is recommended."""
 
-from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
-from catalog.serializers import MONEY
+from catalog.serializers import MONEY, PrimaryImageUrlField
 from recommendations.selectors import DEFAULT_LIMIT, MAX_LIMIT
 
 
@@ -30,17 +29,7 @@ class RecommendedProductSerializer(serializers.Serializer):
     )
     currency = serializers.CharField(read_only=True)
     in_stock = serializers.BooleanField(read_only=True)
-    image = serializers.SerializerMethodField(help_text="URL of the primary image, if any.")
-
-    @extend_schema_field(serializers.URLField(allow_null=True))
-    def get_image(self, product) -> str | None:
-        # Prefetched, primary first (catalog.selectors.product_images_prefetch).
-        images = list(product.images.all())
-        if not images:
-            return None
-        url = images[0].image.url
-        request = self.context.get("request")
-        return request.build_absolute_uri(url) if request else url
+    image = PrimaryImageUrlField()
 
 
 class RoundedFloatField(serializers.FloatField):

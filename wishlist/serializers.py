@@ -6,7 +6,7 @@ from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
 from cart.selectors import product_is_available
-from catalog.serializers import MAX_STOCK, MONEY
+from catalog.serializers import MAX_STOCK, MONEY, PrimaryImageUrlField
 from wishlist.models import WishlistItem
 
 
@@ -44,17 +44,7 @@ class WishlistProductSerializer(serializers.Serializer):
     is_active = serializers.SerializerMethodField(
         help_text="False once the product is deactivated or deleted: it cannot be bought."
     )
-    image = serializers.SerializerMethodField(help_text="URL of the primary image, if any.")
-
-    @extend_schema_field(serializers.URLField(allow_null=True))
-    def get_image(self, product) -> str | None:
-        # Prefetched primary first (wishlist.selectors).
-        images = list(product.images.all())
-        if not images:
-            return None
-        url = images[0].image.url
-        request = self.context.get("request")
-        return request.build_absolute_uri(url) if request else url
+    image = PrimaryImageUrlField()
 
     @extend_schema_field(OpenApiTypes.BOOL)
     def get_is_active(self, product) -> bool:
