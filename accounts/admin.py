@@ -10,7 +10,13 @@ from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 
 from accounts.models import Address, Profile, User, normalize_email
-from accounts.services import address_save, user_create, user_tokens_revoke, user_update
+from accounts.services import (
+    address_save,
+    user_create,
+    user_tokens_revoke,
+    user_update,
+    users_delete,
+)
 from core.exceptions import DomainError
 
 
@@ -88,6 +94,13 @@ class UserAdmin(BaseUserAdmin):
     form = UserEditForm
     add_form = UserAddForm
     inlines = [ProfileInline, AddressInline]
+
+    def delete_model(self, request, obj):
+        users_delete(user_ids=[obj.pk])
+
+    def delete_queryset(self, request, queryset):
+        users_delete(user_ids=list(queryset.values_list("pk", flat=True)))
+
     list_display = [
         "email",
         "full_name",

@@ -397,3 +397,14 @@ def address_delete(*, address: Address) -> None:
         if successor is not None:
             successor.is_default = True
             successor.save(update_fields=["is_default", "updated_at"])
+
+
+@transaction.atomic
+def users_delete(*, user_ids) -> None:
+    """Delete users for good (the admin does; the API only deactivates). Their reviews go
+    first so the reviewed products' ratings are recomputed in the same transaction.
+    Raises ProtectedError for users who have orders or payments."""
+    from reviews.services import reviews_delete_by_users  # reviews builds on accounts
+
+    reviews_delete_by_users(user_ids=user_ids)
+    User.objects.filter(pk__in=user_ids).delete()

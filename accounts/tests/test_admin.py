@@ -144,3 +144,24 @@ def test_admin_address_refuses_an_unknown_country(admin_client_, user):
 
     assert response.status_code == 200
     assert not Address.objects.exists()
+
+
+def test_admin_deleting_users_recomputes_the_ratings_of_what_they_reviewed(admin_client_):
+    from catalog.tests.factories import ProductFactory
+    from reviews.services import review_create
+
+    product = ProductFactory()
+    kept, leaving, also_leaving = UserFactory.create_batch(3)
+    review_create(user=kept, product_id=product.pk, rating=5)
+    review_create(user=leaving, product_id=product.pk, rating=1)
+    review_create(user=also_leaving, product_id=product.pk, rating=2)
+
+    admin_client_.post(f"/admin/accounts/user/{leaving.pk}/delete/", {"post": "yes"})
+    admin_client_.post(
+        "/admin/accounts/user/",
+        {"action": "delete_selected", "post": "yes", "_selected_action": [str(also_leaving.pk)]},
+    )
+
+    product.refresh_from_db()
+    assert not User.objects.filter(pk__in=[leaving.pk, also_leaving.pk]).exists()
+    assert (product.review_count, str(product.average_rating)) == (1, "5.00")
