@@ -69,6 +69,12 @@ def _validate_password(password: str, *, user: User, profile: Profile | None, fi
 def _ensure_may_change_roles(
     *, by: User, user: User | None, is_staff: bool | None, is_active: bool | None
 ) -> None:
+    if user is not None and user.pk == by.pk and (is_active is False or is_staff is False):
+        # Managing users must never lock the manager out (the last superuser included);
+        # closing one's own account is users/me/'s job (user_close).
+        raise RoleChangeForbidden(
+            _("You cannot deactivate or demote your own account here; use users/me/.")
+        )
     if by.is_superuser:
         return
     current_staff = bool(user and user.is_staff)
@@ -149,8 +155,19 @@ def user_update(
 def user_deactivate(*, user: User, by: User) -> User:
     """Switch an account off (kept for order history) and revoke its tokens.
 
-    Raises RoleChangeForbidden (a staff account switched off by a non-superuser)."""
+    Raises RoleChangeForbidden (a staff account switched off by a non-superuser, or
+    one's own account: that is user_close)."""
     return user_update(user=user, by=by, is_active=False)
+
+
+@transaction.atomic
+def user_close(*, user: User) -> User:
+    """The caller closes their own account: deactivated (kept for order history) and
+    every token revoked. Raises nothing."""
+    user.is_active = False
+    user.save(update_fields=["is_active", "updated_at"])
+    user_tokens_revoke(user=user)
+    return user
 
 
 @transaction.atomic

@@ -37,6 +37,7 @@ from accounts.services import (
     profile_update,
     refresh_token_revoke,
     user_change_password,
+    user_close,
     user_create,
     user_deactivate,
     user_update,
@@ -179,7 +180,7 @@ class MeView(GenericAPIView):
         summary="Close the caller's account (deactivated and logged out everywhere)",
     )
     def delete(self, request):
-        user_deactivate(user=request.user, by=request.user)
+        user_close(user=request.user)
         return Response(status=status.HTTP_204_NO_CONTENT)
 
 

@@ -21,6 +21,7 @@ from accounts.services import (
     password_reset_request,
     profile_update,
     user_change_password,
+    user_close,
     user_create,
     user_deactivate,
     user_tokens_revoke,
@@ -106,8 +107,11 @@ def test_user_update_role_rules(staff, user):
     assert (user.is_seller, user.is_staff) == (True, True)
 
 
-def test_user_may_deactivate_their_own_staff_account(staff):
-    user_deactivate(user=staff, by=staff)
+def test_staff_close_their_own_account_with_user_close_not_user_management(staff):
+    with pytest.raises(RoleChangeForbidden):
+        user_deactivate(user=staff, by=staff)
+
+    user_close(user=staff)
 
     staff.refresh_from_db()
     assert staff.is_active is False

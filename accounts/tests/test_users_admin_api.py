@@ -282,3 +282,26 @@ def test_staff_reactivates_a_customer(staff_client):
     assert response.status_code == 200
     gone.refresh_from_db()
     assert gone.is_active is True
+
+
+@pytest.mark.parametrize("change", [{"is_active": False}, {"is_staff": False}])
+def test_a_superuser_cannot_lock_themselves_out_through_user_management(client_for, change):
+    superuser = UserFactory(is_staff=True, is_superuser=True)
+    client = client_for(superuser)
+
+    patched = client.patch(f"/api/v1/users/{superuser.pk}/", change, format="json")
+    deleted = client.delete(f"/api/v1/users/{superuser.pk}/")
+
+    assert (patched.status_code, deleted.status_code) == (403, 403)
+    assert patched.json()["code"] == "permission_denied"
+    superuser.refresh_from_db()
+    assert superuser.is_active and superuser.is_staff
+    assert client.get("/api/v1/users/me/").status_code == 200
+
+
+def test_staff_still_close_their_own_account_through_users_me(staff_client, staff):
+    response = staff_client.delete("/api/v1/users/me/")
+
+    assert response.status_code == 204
+    staff.refresh_from_db()
+    assert staff.is_active is False
