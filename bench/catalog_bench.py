@@ -9,7 +9,8 @@ database; `make bench` creates it), migrates it, seeds it with seed_demo up to -
 when needed, then sends each request --requests times in-process through Django's test
 client (the whole Django/DRF stack, no HTTP server) and prints a table of median and p95
 latencies and query counts. On PostgreSQL it ends with EXPLAIN (ANALYZE, BUFFERS) of the
-search queries, to show whether the trigram index on the product name is used.
+search queries, to show whether the trigram index on the product name is used, and of the
+price-ordered queries, to show whether the stored-price indexes are used.
 """
 
 import argparse
@@ -38,6 +39,7 @@ from django.test.utils import CaptureQueriesContext  # noqa: E402
 from catalog.models import Brand, Category, Product  # noqa: E402
 
 TRIGRAM_INDEX = "catalog_product_name_trgm"
+PRICE_INDEXES = ("catalog_prod_price_asc_idx", "catalog_prod_price_desc_idx")
 PRODUCTS_URL = "/api/v1/products/"
 
 
@@ -175,6 +177,20 @@ def explain_search(rows, search_term: str) -> None:
             print(f"-> trigram index {TRIGRAM_INDEX} used: {TRIGRAM_INDEX in plan}")
 
 
+def explain_price(rows) -> None:
+    for name, _, result in rows:
+        if "price" not in name:
+            continue
+        product_queries = [q for q in result["sql"] if 'FROM "catalog_product"' in q]
+        for sql in product_queries:
+            kind = "COUNT" if "COUNT(*)" in sql else "PAGE"
+            print(f"\n=== EXPLAIN ANALYZE: {name}, {kind} query of the endpoint ===")
+            plan = explain(sql)
+            print(plan)
+            used = [index for index in PRICE_INDEXES if index in plan]
+            print(f"-> stored-price index used: {', '.join(used) or 'none'}")
+
+
 def main() -> None:
     args = parse_args()
     vendor = connection.vendor
@@ -197,6 +213,7 @@ def main() -> None:
 
     if vendor == "postgresql" and not args.no_explain:
         explain_search(rows, args.search)
+        explain_price(rows)
     sys.exit(1 if failures else 0)
 
 

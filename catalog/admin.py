@@ -6,7 +6,6 @@ from rest_framework import serializers
 
 from catalog import services
 from catalog.models import Brand, Category, Product, ProductImage
-from catalog.selectors import CURRENT_PRICE, effective_price_expression
 from core.money import quantize_money
 from core.validators import validate_image_upload
 
@@ -74,22 +73,30 @@ class ProductAdmin(admin.ModelAdmin):
     list_filter = ["is_active", "is_deleted", "category", "brand"]
     list_select_related = ["category", "brand", "created_by"]
     search_fields = ["name", "slug"]
-    readonly_fields = ["average_rating", "review_count", "deleted_at", "created_at", "updated_at"]
+    readonly_fields = [
+        "current_price",
+        "average_rating",
+        "review_count",
+        "deleted_at",
+        "created_at",
+        "updated_at",
+    ]
     prepopulated_fields = {"slug": ["name"]}
     autocomplete_fields = ["category", "brand"]
     raw_id_fields = ["created_by"]
     inlines = [ProductImageInline]
     actions = ["activate", "deactivate", "soft_delete"]
 
-    def get_queryset(self, request):
-        return (
-            super().get_queryset(request).annotate(**{CURRENT_PRICE: effective_price_expression()})
-        )
+    def save_model(self, request, obj, form, change):
+        # The form may have changed the price or the discount; the stored effective price
+        # follows, as it does in the services.
+        obj.set_current_price()
+        super().save_model(request, obj, form, change)
 
-    @admin.display(description="effective price", ordering=CURRENT_PRICE)
+    # Shows the exact price now; sorts by the stored one (indexed, see Product.current_price).
+    @admin.display(description="effective price", ordering="current_price")
     def effective_price_display(self, obj):
-        annotated = getattr(obj, CURRENT_PRICE, None)
-        return quantize_money(annotated if annotated is not None else obj.effective_price)
+        return quantize_money(obj.effective_price)
 
     @admin.action(description="Activate selected products")
     def activate(self, request, queryset: QuerySet[Product]):

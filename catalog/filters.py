@@ -9,7 +9,6 @@ from django_filters import rest_framework as filters
 
 from catalog.models import Category, Product
 from catalog.selectors import (
-    CURRENT_PRICE,
     brand_ids_matching,
     category_descendant_ids,
     category_ids_matching,
@@ -87,12 +86,13 @@ class CategoryFilter(filters.FilterSet):
 
 
 class ProductOrderingFilter(filters.OrderingFilter):
-    """`price` sorts by the effective price (discounts included), `rating` (or
-    `average_rating`) by the average rating; ties fall back to newest first, then id, so
-    pages never overlap."""
+    """`price` sorts by the effective price (discounts included; the stored
+    Product.current_price, so an index serves it), `rating` (or `average_rating`) by the
+    average rating; ties fall back to newest first, then id, so pages never overlap (the
+    price indexes end with the same two columns)."""
 
     FIELDS = (
-        (CURRENT_PRICE, "price"),
+        ("current_price", "price"),
         ("name", "name"),
         ("created_at", "created_at"),
         ("average_rating", "rating"),
@@ -140,11 +140,18 @@ class ProductFilter(filters.FilterSet):
         help_text="Category slug; includes products of all its subcategories.",
     )
     brand = SlugFilter(field_name="brand__slug", help_text="Brand slug.")
+    # Both read the stored effective price (Product.current_price), which an index serves.
     min_price = filters.NumberFilter(
-        field_name=CURRENT_PRICE, lookup_expr="gte", help_text="Effective price at least.", **_PRICE
+        field_name="current_price",
+        lookup_expr="gte",
+        help_text="Effective price at least.",
+        **_PRICE,
     )
     max_price = filters.NumberFilter(
-        field_name=CURRENT_PRICE, lookup_expr="lte", help_text="Effective price at most.", **_PRICE
+        field_name="current_price",
+        lookup_expr="lte",
+        help_text="Effective price at most.",
+        **_PRICE,
     )
     in_stock = StrictBooleanFilter(
         method="filter_in_stock", help_text="Only products in stock (true) or out of stock (false)."

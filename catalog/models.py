@@ -59,6 +59,18 @@ class Product(BaseModel):
     )
     discount_starts_at = models.DateTimeField(null=True, blank=True)
     discount_ends_at = models.DateTimeField(null=True, blank=True)
+    # Stored so the listing can filter and sort by price with an index (a CASE over the
+    # discount window computed per row cannot use one).
+    current_price = models.DecimalField(
+        max_digits=12,
+        decimal_places=2,
+        editable=False,
+        help_text=(
+            "The effective price as of the last refresh: exact after every write through the "
+            "services; at a scheduled discount start/end it lags until the refresh job runs "
+            "(every minute)."
+        ),
+    )
     category = models.ForeignKey(Category, on_delete=models.PROTECT, related_name="products")
     brand = models.ForeignKey(
         Brand, null=True, blank=True, on_delete=models.PROTECT, related_name="products"
@@ -108,6 +120,31 @@ class Product(BaseModel):
                 name="catalog_prod_visible_new_idx",
             ),
             models.Index(fields=["price"], name="catalog_product_price_idx"),
+            # `ordering=price` / `-price` with the listing's tie-breakers (newest first, then
+            # id), so a visible page is read in index order and the scan stops after it;
+            # min_price/max_price become a range on the same index.
+            models.Index(
+                fields=["current_price", "-created_at", "id"],
+                condition=models.Q(is_active=True, is_deleted=False),
+                name="catalog_prod_price_asc_idx",
+            ),
+            models.Index(
+                fields=["-current_price", "-created_at", "id"],
+                condition=models.Q(is_active=True, is_deleted=False),
+                name="catalog_prod_price_desc_idx",
+            ),
+            # The price refresh looks for discount windows that opened or closed in the last
+            # minutes; few products have a window at all.
+            models.Index(
+                fields=["discount_starts_at"],
+                condition=models.Q(discount_starts_at__isnull=False),
+                name="catalog_prod_disc_starts_idx",
+            ),
+            models.Index(
+                fields=["discount_ends_at"],
+                condition=models.Q(discount_ends_at__isnull=False),
+                name="catalog_prod_disc_ends_idx",
+            ),
             models.Index(fields=["name"], name="catalog_product_name_idx"),
             models.Index(fields=["-average_rating"], name="catalog_product_rating_idx"),
             models.Index(fields=["is_active", "is_deleted"], name="catalog_product_visible_idx"),
@@ -136,6 +173,11 @@ class Product(BaseModel):
         if not self.discount_active():
             return self.price
         return quantize_money(self.price * (Decimal(100) - self.discount_percent) / Decimal(100))
+
+    def set_current_price(self) -> None:
+        """Store effective_price in current_price; every write of the price or the discount
+        calls this before saving (services, admin, seeding)."""
+        self.current_price = quantize_money(self.effective_price)
 
     @property
     def in_stock(self) -> bool:

@@ -2,6 +2,7 @@
 they all get the same joins, prefetches and annotations (and the same query count)."""
 
 from collections.abc import Iterable
+from datetime import datetime
 from decimal import Decimal
 from uuid import UUID
 
@@ -20,17 +21,13 @@ from django.db.models.functions import Lower, Now, Round
 
 from catalog.models import Brand, Category, Product, ProductImage
 
-# Name of the SQL annotation that carries Product.effective_price (a property cannot be
-# annotated under its own name).
-CURRENT_PRICE = "current_price"
-
 _MONEY = DecimalField(max_digits=12, decimal_places=2)
 
 
-def discount_active_q() -> Q:
-    """The SQL twin of Product.discount_active(): a percent is set and now is inside the
-    optional [starts_at, ends_at) window."""
-    now = Now()
+def discount_active_q(*, at: datetime | None = None) -> Q:
+    """The SQL twin of Product.discount_active(): a percent is set and `at` (the database's
+    now when None) is inside the optional [starts_at, ends_at) window."""
+    now = Now() if at is None else Value(at)
     return (
         Q(discount_percent__isnull=False, discount_percent__gt=0)
         & (Q(discount_starts_at__isnull=True) | Q(discount_starts_at__lte=now))
@@ -38,15 +35,16 @@ def discount_active_q() -> Q:
     )
 
 
-def effective_price_expression():
-    """The SQL twin of Product.effective_price: price less an active discount, rounded to
-    cents (PostgreSQL's numeric ROUND is half away from zero, i.e. half up for prices)."""
+def effective_price_expression(*, at: datetime | None = None):
+    """The SQL twin of Product.effective_price at `at` (now when None): price less an
+    active discount, rounded to cents (PostgreSQL's numeric ROUND is half away from zero,
+    i.e. half up for prices). It fills and refreshes the stored Product.current_price."""
     discounted = ExpressionWrapper(
         F("price") * (Value(Decimal(100)) - F("discount_percent")) / Value(Decimal(100)),
         output_field=_MONEY,
     )
     return Case(
-        When(discount_active_q(), then=Round(discounted, precision=2, output_field=_MONEY)),
+        When(discount_active_q(at=at), then=Round(discounted, precision=2, output_field=_MONEY)),
         default=F("price"),
         output_field=_MONEY,
     )
@@ -71,7 +69,6 @@ def product_list_for(*, user) -> QuerySet[Product]:
     return (
         queryset.select_related("category", "brand")
         .prefetch_related(product_images_prefetch())
-        .annotate(**{CURRENT_PRICE: effective_price_expression()})
         # The id breaks ties between products created in the same instant, so pages
         # never overlap.
         .order_by("-created_at", "-id")

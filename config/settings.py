@@ -203,6 +203,12 @@ CELERY_BEAT_SCHEDULE = {
         "task": "recommendations.tasks.compute_recommendations",
         "schedule": 86400.0,
     },
+    "refresh-product-prices": {"task": "catalog.tasks.refresh_product_prices", "schedule": 60.0},
+    "repair-product-prices": {
+        "task": "catalog.tasks.refresh_product_prices",
+        "schedule": 86400.0,
+        "kwargs": {"all_products": True},
+    },
 }
 
 # --- REST framework -------------------------------------------------------------------

@@ -45,6 +45,18 @@ class ProductFactory(factory.django.DjangoModelFactory):
     stock_quantity = 10
     created_by = factory.SubFactory(UserFactory, is_seller=True)
 
+    @classmethod
+    def _create(cls, model_class, *args, **kwargs):
+        # Like the services, store the effective price the other fields give (unless a
+        # test sets current_price itself, e.g. to fake a stale row).
+        if "current_price" not in kwargs:
+            for name in ("price", "discount_percent"):
+                kwargs[name] = model_class._meta.get_field(name).to_python(kwargs.get(name))
+            probe = model_class(**kwargs)
+            probe.set_current_price()
+            kwargs["current_price"] = probe.current_price
+        return super()._create(model_class, *args, **kwargs)
+
 
 class ProductImageFactory(factory.django.DjangoModelFactory):
     class Meta:

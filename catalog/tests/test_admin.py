@@ -1,7 +1,10 @@
+from decimal import Decimal
+
 import pytest
 from django.test import Client
 
 from accounts.tests.factories import UserFactory
+from catalog.admin import ProductAdmin
 from catalog.models import Brand
 from catalog.tests.factories import (
     BrandFactory,
@@ -41,6 +44,43 @@ def test_product_changelist_shows_effective_price_and_supports_search_and_filter
     assert "Other" not in found.content.decode()
     assert "Other" in filtered.content.decode()
     assert "Findable Serum" not in filtered.content.decode()
+
+
+def test_product_changelist_sorts_by_the_effective_price(admin_client_):
+    ProductFactory(name="Ten", price=Decimal("10.00"))
+    ProductFactory(name="Forty at ninety off", price=Decimal("40.00"), discount_percent=90)
+    ProductFactory(name="Twenty", price=Decimal("20.00"))
+    column = ProductAdmin.list_display.index("effective_price_display") + 1
+
+    response = admin_client_.get("/admin/catalog/product/", {"o": str(column)})
+
+    shown = [product.name for product in response.context["cl"].result_list]
+    assert shown == ["Forty at ninety off", "Ten", "Twenty"]
+
+
+def test_editing_the_price_in_the_admin_updates_the_stored_price(admin_client_):
+    product = ProductFactory(price=Decimal("10.00"), discount_percent=Decimal("50"))
+    form = {
+        "name": product.name,
+        "slug": product.slug,
+        "description": product.description,
+        "price": "30.00",
+        "currency": product.currency,
+        "discount_percent": "50",
+        "category": str(product.category_id),
+        "brand": str(product.brand_id),
+        "stock_quantity": "10",
+        "is_active": "on",
+        "created_by": str(product.created_by_id),
+        "images-TOTAL_FORMS": "0",
+        "images-INITIAL_FORMS": "0",
+    }
+
+    response = admin_client_.post(f"/admin/catalog/product/{product.pk}/change/", form)
+
+    assert response.status_code == 302, response.context["adminform"].form.errors
+    product.refresh_from_db()
+    assert (product.price, product.current_price) == (Decimal("30.00"), Decimal("15.00"))
 
 
 def test_product_change_page_renders_with_image_inline(admin_client_):

@@ -7,6 +7,7 @@ from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
 from catalog.models import Product
+from catalog.services import product_prices_refresh
 from catalog.tests.factories import (
     BrandFactory,
     CategoryFactory,
@@ -720,6 +721,54 @@ def test_price_ordering_uses_the_effective_price(api_client):
     ]  # fmt: skip
 
 
+def test_price_ordering_and_filters_use_the_stored_price_until_the_next_refresh(api_client):
+    # A discount whose scheduled start has just passed: the listing sorts and filters by
+    # the stored price, which follows at the next refresh; the field shows the exact price.
+    ProductFactory(name="Ten", price=Decimal("10.00"))
+    twenty = ProductFactory(
+        name="Twenty quarter price",
+        price=Decimal("20.00"),
+        discount_percent=Decimal("75"),
+        discount_starts_at=timezone.now() + timedelta(hours=1),
+    )
+    Product.objects.filter(pk=twenty.pk).update(
+        discount_starts_at=timezone.now() - timedelta(minutes=1)
+    )
+
+    before = api_client.get(PRODUCTS, {"ordering": "price"}).json()["results"]
+    cheap_before = names(api_client.get(PRODUCTS, {"max_price": "10"}))
+    product_prices_refresh()
+    after = names(api_client.get(PRODUCTS, {"ordering": "price"}))
+    cheap_after = names(api_client.get(PRODUCTS, {"max_price": "10", "ordering": "-price"}))
+
+    assert [(p["name"], p["effective_price"]) for p in before] == [
+        ("Ten", "10.00"),
+        ("Twenty quarter price", "5.00"),
+    ]
+    assert cheap_before == ["Ten"]
+    assert after == ["Twenty quarter price", "Ten"]
+    assert cheap_after == ["Ten", "Twenty quarter price"]
+
+
+def test_equal_prices_page_by_newest_first_then_id_without_overlap(api_client):
+    category, brand = CategoryFactory(), BrandFactory()
+    created = ProductFactory.create_batch(6, price=Decimal("10.00"), category=category, brand=brand)
+    Product.objects.update(created_at=timezone.now())  # all in the same instant
+
+    def walk(order):
+        return [
+            name
+            for page in (1, 2, 3)
+            for name in names(
+                api_client.get(PRODUCTS, {"ordering": order, "page_size": 2, "page": page})
+            )
+        ]
+
+    expected = [p.name for p in sorted(created, key=lambda p: p.pk)]
+    assert walk("price") == expected
+    assert walk("-price") == expected
+
+
 def test_name_ordering(api_client):
     for name in ("b", "c", "a"):
         ProductFactory(name=name)
@@ -795,6 +844,20 @@ def test_product_list_costs_three_queries_whatever_the_page_size(
 
     assert len(response.json()["results"]) == count
     assert all(len(item["images"]) == 2 for item in response.json()["results"])
+
+
+@pytest.mark.parametrize(
+    "params", [{"ordering": "price"}, {"ordering": "-price", "min_price": "1", "max_price": "50"}]
+)
+def test_price_sorted_and_filtered_list_costs_three_queries(
+    api_client, seller, django_assert_num_queries, params
+):
+    _make_products(5, CategoryFactory(), BrandFactory(), seller)
+
+    with django_assert_num_queries(3):
+        response = api_client.get(PRODUCTS, params)
+
+    assert len(response.json()["results"]) == 5
 
 
 def test_filtered_product_list_query_count_does_not_grow_for_sellers_and_staff(

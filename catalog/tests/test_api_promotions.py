@@ -179,6 +179,37 @@ def test_setting_a_discount_never_writes_back_a_stale_stock(own_product):
     assert (own_product.stock_quantity, own_product.discount_percent) == (3, Decimal("10.00"))
 
 
+def test_a_discount_put_or_removed_re_sorts_the_price_ordered_list_at_once(
+    api_client, staff_client
+):
+    ProductFactory(name="Ten", price=Decimal("10.00"))
+    dear = ProductFactory(name="Forty", price=Decimal("40.00"))
+
+    staff_client.put(discount_url(dear), {"discount_percent": "90"})
+    discounted = api_client.get(PRODUCTS, {"ordering": "price"}).json()["results"]
+    staff_client.delete(discount_url(dear))
+    removed = api_client.get(PRODUCTS, {"ordering": "price"}).json()["results"]
+
+    assert [(p["name"], p["effective_price"]) for p in discounted] == [
+        ("Forty", "4.00"),
+        ("Ten", "10.00"),
+    ]
+    assert [p["name"] for p in removed] == ["Ten", "Forty"]
+
+
+def test_a_price_change_re_sorts_and_re_filters_the_list_at_once(api_client, seller_client, seller):
+    ProductFactory(name="Twenty", price=Decimal("20.00"))
+    mine = ProductFactory(name="Mine", price=Decimal("10.00"), created_by=seller)
+
+    response = seller_client.patch(product_url(mine), {"price": "30.00"}, format="json")
+
+    assert response.status_code == 200, response.content
+    ordered = api_client.get(PRODUCTS, {"ordering": "price"}).json()["results"]
+    assert [p["name"] for p in ordered] == ["Twenty", "Mine"]
+    filtered = api_client.get(PRODUCTS, {"min_price": "25"}).json()["results"]
+    assert [p["name"] for p in filtered] == ["Mine"]
+
+
 # --- the effective price everywhere ---------------------------------------------------------
 
 

@@ -9,9 +9,9 @@ from accounts.tests.factories import UserFactory
 from catalog import services
 from catalog.models import Category, Product, ProductImage
 from catalog.selectors import (
-    CURRENT_PRICE,
     category_ancestor_ids,
     category_descendant_ids,
+    effective_price_expression,
     product_list_for,
 )
 from catalog.tests.factories import (
@@ -46,7 +46,9 @@ pytestmark = pytest.mark.django_db
         ("50.00", "20", (-1, None), "40.00"),
     ],
 )
-def test_sql_effective_price_equals_the_model_property(price, percent, window, expected):
+def test_sql_effective_price_equals_the_model_property_and_the_stored_price(
+    price, percent, window, expected
+):
     now = timezone.now()
     starts = ends = None
     if window:
@@ -59,10 +61,12 @@ def test_sql_effective_price_equals_the_model_property(price, percent, window, e
         discount_ends_at=ends,
     )
 
-    annotated = product_list_for(user=None).get(pk=product.pk)
+    # The SQL twin fills and refreshes current_price; the property is what buyers pay.
+    stored = Product.objects.annotate(sql_price=effective_price_expression()).get(pk=product.pk)
 
-    assert getattr(annotated, CURRENT_PRICE) == Decimal(expected)
-    assert annotated.effective_price == Decimal(expected)
+    assert stored.sql_price == Decimal(expected)
+    assert stored.effective_price == Decimal(expected)
+    assert stored.current_price == Decimal(expected)
 
 
 # --- visibility -------------------------------------------------------------------------

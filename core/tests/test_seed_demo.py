@@ -95,6 +95,19 @@ def test_products_are_varied_and_valid():
     assert products.filter(is_active=True).count() > 180
 
 
+def test_seeded_products_store_their_effective_price():
+    seed(200, batch_size=64)
+    products = list(Product.objects.all())
+
+    assert all(product.current_price == product.effective_price for product in products)
+    # Running, ended and open-ended sales are all among them, so this compares real
+    # discounts and not only plain prices.
+    assert any(product.current_price < product.price for product in products)
+    assert any(
+        product.discount_percent and product.current_price == product.price for product in products
+    )
+
+
 def test_running_twice_duplicates_nothing():
     seed(30, batch_size=8)
     before = {

@@ -203,7 +203,7 @@ class _ProductPlan:
                 ends = self.now - timedelta(days=1)
         stock_roll = _mix(index, 6) % 100
         stock = 0 if stock_roll < 8 else (stock_roll * 7) % 250 + 1
-        return Product(
+        product = Product(
             id=uuid.uuid4(),
             name=name,
             slug=slug,
@@ -222,6 +222,9 @@ class _ProductPlan:
             is_active=_mix(index, 8) % 50 != 0,  # about 2 % inactive
             created_by=self.seller,
         )
+        # bulk_create bypasses the services, so the stored effective price is set here.
+        product.set_current_price()
+        return product
 
 
 # --- Demo history -----------------------------------------------------------------------
