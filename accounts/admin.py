@@ -9,7 +9,7 @@ from django.contrib.auth.forms import (
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 
-from accounts.models import Address, Profile, User, normalize_email
+from accounts.models import ADDRESS_FIELDS, Address, Profile, User, normalize_email
 from accounts.services import (
     address_save,
     user_create,
@@ -190,19 +190,7 @@ class UserAdmin(BaseUserAdmin):
 class AddressAdminForm(forms.ModelForm):
     class Meta:
         model = Address
-        fields = [
-            "user",
-            "label",
-            "full_name",
-            "line1",
-            "line2",
-            "city",
-            "region",
-            "postal_code",
-            "country",
-            "phone",
-            "is_default",
-        ]
+        fields = ["user", "label", *ADDRESS_FIELDS, "is_default"]
 
     def _get_validation_exclusions(self):
         # Skip the one-default-per-user check here: address_save unsets the previous

@@ -98,6 +98,20 @@ class Profile(models.Model):
         return f"{self.first_name} {self.last_name}".strip()
 
 
+# The postal part of an address: what a shipping label needs, and what an order
+# snapshots at checkout.
+ADDRESS_FIELDS = (
+    "full_name",
+    "line1",
+    "line2",
+    "city",
+    "region",
+    "postal_code",
+    "country",
+    "phone",
+)
+
+
 class Address(BaseModel):
     user = models.ForeignKey(User, on_delete=models.CASCADE, related_name="addresses")
     label = models.CharField(max_length=64, blank=True, help_text="e.g. Home, Office")

@@ -12,7 +12,7 @@ from rest_framework_simplejwt.tokens import RefreshToken
 from rest_framework_simplejwt.utils import get_md5_hash_password
 
 from accounts.countries import validate_country_code
-from accounts.models import Address, Profile, User
+from accounts.models import ADDRESS_FIELDS, Address, Profile, User
 from core.validators import validate_image_upload
 
 validate_phone = RegexValidator(
@@ -179,19 +179,5 @@ class AddressSerializer(serializers.ModelSerializer):
 
     class Meta:
         model = Address
-        fields = [
-            "id",
-            "label",
-            "full_name",
-            "line1",
-            "line2",
-            "city",
-            "region",
-            "postal_code",
-            "country",
-            "phone",
-            "is_default",
-            "created_at",
-            "updated_at",
-        ]
+        fields = ["id", "label", *ADDRESS_FIELDS, "is_default", "created_at", "updated_at"]
         read_only_fields = ["id", "created_at", "updated_at"]

@@ -9,7 +9,7 @@ from rest_framework import serializers
 
 from core.serializers import ValidationErrorSerializer
 from coupons.models import Coupon, CouponKind
-from coupons.services import REASONS
+from coupons.services import COUPON_WRITABLE_FIELDS, REASONS
 
 MONEY = {"max_digits": 12, "decimal_places": 2}
 MAX_LIMIT = 2_147_483_647  # PositiveIntegerField's ceiling on every database
@@ -19,23 +19,7 @@ CODE_PATTERN = r"^[A-Za-z0-9][A-Za-z0-9_-]*\Z"
 class CouponSerializer(serializers.ModelSerializer):
     class Meta:
         model = Coupon
-        fields = [
-            "id",
-            "code",
-            "description",
-            "kind",
-            "value",
-            "currency",
-            "min_subtotal",
-            "valid_from",
-            "valid_until",
-            "usage_limit",
-            "per_user_limit",
-            "times_used",
-            "is_active",
-            "created_at",
-            "updated_at",
-        ]
+        fields = ["id", *COUPON_WRITABLE_FIELDS, "times_used", "created_at", "updated_at"]
         read_only_fields = fields
         extra_kwargs = {
             "code": {"help_text": "Upper-case; matched case-insensitively."},

@@ -8,6 +8,7 @@ from django.db import transaction
 from django.db.models import F
 from django.utils import timezone
 
+from accounts.models import ADDRESS_FIELDS
 from cart.models import Cart, CartItem
 from catalog.models import Product
 from core.exceptions import BusinessValidationError, InsufficientStock, InvalidTransition
@@ -138,18 +139,6 @@ def order_expire_unpaid(*, older_than: timedelta) -> int:
 
 
 # --- checkout -------------------------------------------------------------------------
-
-# The keys of an address snapshot (accounts.Address fields); optional ones default to "".
-ADDRESS_FIELDS = (
-    "full_name",
-    "line1",
-    "line2",
-    "city",
-    "region",
-    "postal_code",
-    "country",
-    "phone",
-)
 
 
 def address_snapshot(address) -> dict:

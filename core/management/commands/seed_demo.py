@@ -40,13 +40,12 @@ from django.db.models.functions import Coalesce
 from django.utils import timezone
 from django.utils.text import slugify
 
-from accounts.models import Profile, User
+from accounts.models import ADDRESS_FIELDS, Profile, User
 from cart.models import Cart, CartItem
 from catalog.models import Brand, Category, Product
 from core.money import quantize_money
 from coupons.models import Coupon, CouponKind, CouponRedemption
 from orders.models import Order, OrderItem, OrderStatus
-from orders.services import ADDRESS_FIELDS
 from payments.models import Payment, PaymentStatus, Refund
 from payments.providers.fake import FakeProvider
 from recommendations.services import recommendations_compute
