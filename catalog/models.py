@@ -149,9 +149,12 @@ class Product(BaseModel):
             models.Index(fields=["-average_rating"], name="catalog_product_rating_idx"),
             models.Index(fields=["is_active", "is_deleted"], name="catalog_product_visible_idx"),
             # Low-stock reports read the few sellable products with the least stock first.
+            # Low-stock reports: the sellable products with the least stock, by name. Only
+            # rows with little stock, so that a name search over the whole catalog never
+            # mistakes this index for a cheap way to scan every name.
             models.Index(
                 fields=["stock_quantity", "name"],
-                condition=models.Q(is_active=True, is_deleted=False),
+                condition=models.Q(is_active=True, is_deleted=False, stock_quantity__lte=100),
                 name="catalog_prod_low_stock_idx",
             ),
         ]
