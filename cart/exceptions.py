@@ -1,15 +1,11 @@
 """Domain errors of the cart. The one exception handler (core.exceptions) renders them."""
 
-from rest_framework import status
-
-from core.exceptions import Conflict, DomainError
+from core.exceptions import Conflict, NotFound
 
 
-class CartItemNotFound(DomainError):
+class CartItemNotFound(NotFound):
     """The line is not in the caller's cart (another cart's line answers the same 404)."""
 
-    code = "not_found"
-    status = status.HTTP_404_NOT_FOUND
     default_detail = "No such item in your cart."
 
 

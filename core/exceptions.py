@@ -35,6 +35,22 @@ class Conflict(DomainError):
     code = "conflict"
 
 
+class NotFound(DomainError):
+    """Gone, or never the caller's to see (another user's object answers the same)."""
+
+    code = "not_found"
+    status = status.HTTP_404_NOT_FOUND
+    default_detail = "Not found."
+
+
+class Forbidden(DomainError):
+    """The caller is known but a rule forbids this action to them."""
+
+    code = "permission_denied"
+    status = status.HTTP_403_FORBIDDEN
+    default_detail = "You do not have permission to do this."
+
+
 class InvalidTransition(DomainError):
     code = "invalid_transition"
     default_detail = "This status change is not allowed."

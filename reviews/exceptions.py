@@ -1,8 +1,6 @@
 """Domain errors of reviews. The one exception handler (core.exceptions) renders them."""
 
-from rest_framework import status
-
-from core.exceptions import Conflict, DomainError
+from core.exceptions import Conflict, Forbidden, NotFound
 
 
 class ReviewExists(Conflict):
@@ -11,17 +9,13 @@ class ReviewExists(Conflict):
     default_detail = "You have already reviewed this product; edit your review instead."
 
 
-class OwnProductReview(DomainError):
+class OwnProductReview(Forbidden):
     """A seller may not review a product they sell."""
 
-    code = "permission_denied"
-    status = status.HTTP_403_FORBIDDEN
     default_detail = "You cannot review a product you sell."
 
 
-class ReviewNotFound(DomainError):
+class ReviewNotFound(NotFound):
     """The review was deleted while this request ran."""
 
-    code = "not_found"
-    status = status.HTTP_404_NOT_FOUND
     default_detail = "No such review."

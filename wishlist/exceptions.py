@@ -1,21 +1,15 @@
 """Domain errors of the wishlist. The one exception handler (core.exceptions) renders them."""
 
-from rest_framework import status
-
-from core.exceptions import DomainError
+from core.exceptions import NotFound
 
 
-class WishlistItemNotFound(DomainError):
+class WishlistItemNotFound(NotFound):
     """The item is not in the caller's wishlist (another user's item answers the same)."""
 
-    code = "not_found"
-    status = status.HTTP_404_NOT_FOUND
     default_detail = "No such item in your wishlist."
 
 
-class SharedWishlistNotFound(DomainError):
+class SharedWishlistNotFound(NotFound):
     """No wishlist is shared under the token: unknown, or revoked by its owner."""
 
-    code = "not_found"
-    status = status.HTTP_404_NOT_FOUND
     default_detail = "No wishlist is shared under this link (it may have been revoked)."

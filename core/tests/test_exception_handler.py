@@ -10,8 +10,10 @@ from core.exceptions import (
     BusinessValidationError,
     Conflict,
     DomainError,
+    Forbidden,
     InsufficientStock,
     InvalidTransition,
+    NotFound,
     exception_handler,
 )
 
@@ -27,6 +29,8 @@ def handle(exc):
         (Conflict("Already there."), 409, "conflict"),
         (InsufficientStock(), 409, "insufficient_stock"),
         (InvalidTransition(), 409, "invalid_transition"),
+        (NotFound("No such item in your cart."), 404, "not_found"),
+        (Forbidden(), 403, "permission_denied"),
     ],
 )
 def test_domain_errors_carry_their_code_and_status(exc, status, code):
