@@ -32,11 +32,9 @@ from django.db.models.functions import Coalesce, RowNumber
 from cart.models import Cart
 from catalog.models import Product
 from core.money import quantize_money
-from orders.models import Order, OrderItem, OrderStatus
+from orders.models import SOLD_STATUSES, Order, OrderItem, OrderStatus
 from payments.models import Payment, PaymentStatus
 
-# Orders whose money was taken and kept: they make the revenue.
-REVENUE_STATUSES = (OrderStatus.PAID, OrderStatus.SHIPPED, OrderStatus.DELIVERED)
 # Payments that reached an outcome; refunded ones had succeeded first.
 FINAL_PAYMENT_STATUSES = (
     PaymentStatus.SUCCEEDED,
@@ -145,7 +143,7 @@ def _payment_counts(*, window: MetricsWindow, seller) -> dict:
 def _sold_items(*, window: MetricsWindow, seller) -> QuerySet:
     """Items of the window's revenue orders, grouped per product and currency. A product
     deleted since is grouped by the name it was sold under."""
-    items = OrderItem.objects.filter(window.q("order__"), order__status__in=REVENUE_STATUSES)
+    items = OrderItem.objects.filter(window.q("order__"), order__status__in=SOLD_STATUSES)
     if seller is not None:
         items = items.filter(product__created_by=seller)
     return (
@@ -223,7 +221,7 @@ def metrics_compute(*, user, window: MetricsWindow, top: int, low_stock_threshol
     revenue: dict[str, dict] = {}
     for row in _order_rows(window=window, seller=seller):
         by_status[row["status"]] += row["orders"]
-        if row["status"] not in REVENUE_STATUSES:
+        if row["status"] not in SOLD_STATUSES:
             continue
         figures = revenue.setdefault(row["currency"], {"orders": 0, "gross": ZERO, "refunds": ZERO})
         figures["orders"] += row["orders"]

@@ -14,6 +14,12 @@ class OrderStatus(models.TextChoices):
     CANCELLED = "cancelled", "Cancelled"
 
 
+# Orders that count as sold: paid for, whether or not they arrived yet. Pending orders may
+# never be paid and cancelled ones were undone. Revenue, verified purchases and "bought
+# together" all count these.
+SOLD_STATUSES = frozenset({OrderStatus.PAID, OrderStatus.SHIPPED, OrderStatus.DELIVERED})
+
+
 class Order(BaseModel):
     """A placed order. Totals, address and item snapshots are written once, at checkout,
     and never change; only the status and its timestamps move (orders.services)."""

@@ -16,7 +16,7 @@ from core.money import quantize_money
 from coupons.models import Coupon
 from coupons.services import coupon_claim, coupon_redemption_create, coupon_release
 from orders.models import Order, OrderItem, OrderStatus
-from payments.models import Payment, PaymentStatus
+from payments.models import REFUNDABLE_STATUSES, Payment
 
 logger = logging.getLogger(__name__)
 
@@ -60,10 +60,6 @@ def _transition(*, order: Order, to: str, locked: bool = False, **fields) -> tup
     return order, previous
 
 
-# Payment statuses in which money was taken and some may still be refunded.
-_CAPTURED = frozenset({PaymentStatus.SUCCEEDED, PaymentStatus.PARTIALLY_REFUNDED})
-
-
 def _queue_email(order: Order, kind: str) -> None:
     # orders.tasks imports this module (the expiry task): imported here to avoid a cycle.
     from orders.tasks import send_order_email
@@ -104,7 +100,11 @@ def _refund_all(*, order: Order, by, reason: str) -> None:
     from payments.services import payment_refund
 
     payment = Payment.objects.filter(order=order).first()
-    if payment is None or payment.status not in _CAPTURED or payment.refundable_amount <= 0:
+    if (
+        payment is None
+        or payment.status not in REFUNDABLE_STATUSES
+        or payment.refundable_amount <= 0
+    ):
         logger.warning("Paid order %s cancelled with nothing to refund", order.pk)
         return
     payment_refund(payment=payment, amount=None, by=by, reason=reason or "Order cancelled")

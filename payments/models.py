@@ -14,6 +14,10 @@ class PaymentStatus(models.TextChoices):
     REFUNDED = "refunded", "Refunded"
 
 
+# Money was taken and some of it may still be refunded.
+REFUNDABLE_STATUSES = frozenset({PaymentStatus.SUCCEEDED, PaymentStatus.PARTIALLY_REFUNDED})
+
+
 class Payment(BaseModel):
     """The one payment of an order. Amount and currency are copied from the order; no
     card data is ever stored, only the provider's reference."""

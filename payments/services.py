@@ -18,7 +18,7 @@ from core.exceptions import BusinessValidationError, Conflict, DomainError, Inva
 from core.money import quantize_money
 from orders.models import Order, OrderStatus
 from payments.exceptions import ProviderTimeout
-from payments.models import Payment, PaymentStatus, Refund, WebhookEvent
+from payments.models import REFUNDABLE_STATUSES, Payment, PaymentStatus, Refund, WebhookEvent
 from payments.providers import PROVIDER_CLASSES, default_provider_name, get_provider
 from payments.providers.base import PaymentProvider
 from payments.providers.base import WebhookEvent as ProviderEvent
@@ -30,7 +30,6 @@ logger = logging.getLogger(__name__)
 CAPTURED_STATUSES = frozenset(
     {PaymentStatus.SUCCEEDED, PaymentStatus.PARTIALLY_REFUNDED, PaymentStatus.REFUNDED}
 )
-REFUNDABLE_STATUSES = frozenset({PaymentStatus.SUCCEEDED, PaymentStatus.PARTIALLY_REFUNDED})
 
 
 @dataclass(frozen=True)

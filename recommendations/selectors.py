@@ -23,9 +23,9 @@ from django.db.models.functions import RowNumber
 
 from catalog.models import Product
 from catalog.selectors import product_images_prefetch
-from orders.models import OrderItem, OrderStatus
+from orders.models import SOLD_STATUSES, OrderItem, OrderStatus
 from recommendations.models import ProductRecommendation, RecommendationKind
-from recommendations.services import BOUGHT_STATUSES, WEIGHT_BRAND, WEIGHT_RATING
+from recommendations.services import WEIGHT_BRAND, WEIGHT_RATING
 from wishlist.models import WishlistItem
 
 DEFAULT_LIMIT = 6
@@ -129,7 +129,7 @@ def _fallback_popular(*, product: Product, limit: int) -> list[tuple[str, float,
     (distinct paid/shipped/delivered orders). One aggregate query; the caller caches it."""
     popular = (
         OrderItem.objects.filter(
-            order__status__in=BOUGHT_STATUSES,
+            order__status__in=SOLD_STATUSES,
             product__category_id=product.category_id,
             product__is_active=True,
             product__is_deleted=False,
@@ -217,7 +217,7 @@ def user_recommendations(*, user, limit: int = DEFAULT_LIMIT) -> list[Recommenda
     get top-rated products. Three queries, four with the fallback."""
     recent_bought = (
         OrderItem.objects.filter(
-            order__user=user, order__status__in=BOUGHT_STATUSES, product__isnull=False
+            order__user=user, order__status__in=SOLD_STATUSES, product__isnull=False
         )
         .order_by("-order__created_at")
         .values("product_id")[:USER_MAX_SOURCES]

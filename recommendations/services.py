@@ -31,14 +31,11 @@ from django.db.models.functions import RowNumber
 from django.utils import timezone
 
 from catalog.models import Product
-from orders.models import OrderItem, OrderStatus
+from orders.models import SOLD_STATUSES, OrderItem
 from recommendations.models import ProductRecommendation, RecommendationKind
 from wishlist.models import WishlistItem
 
 logger = logging.getLogger(__name__)
-
-# Orders that really happened: pending ones may never be paid, cancelled ones were undone.
-BOUGHT_STATUSES = (OrderStatus.PAID, OrderStatus.SHIPPED, OrderStatus.DELIVERED)
 
 DEFAULT_TOP_N = 10
 # Products whose lists are replaced per transaction, and rows per INSERT statement.
@@ -132,7 +129,7 @@ def bought_together_pairs(*, top_n: int, product_ids: Iterable[UUID] | None = No
     first, ordered by product. One query: OrderItem joined to the other items of its order,
     grouped by the pair, counted by distinct order, ranked per product by a window."""
     items = OrderItem.objects.filter(
-        order__status__in=BOUGHT_STATUSES,
+        order__status__in=SOLD_STATUSES,
         product__isnull=False,
         product__is_deleted=False,
     )

@@ -4,11 +4,8 @@ all get the same joins (and the same query count, whatever the page size)."""
 from django.conf import settings
 from django.db.models import Q, QuerySet
 
-from orders.models import Order, OrderStatus
+from orders.models import SOLD_STATUSES, Order
 from reviews.models import Review, ReviewStatus
-
-# An order in one of these states is a purchase: paid for, whether or not it arrived yet.
-PURCHASED_STATUSES = (OrderStatus.PAID, OrderStatus.SHIPPED, OrderStatus.DELIVERED)
 
 
 def review_list_for(*, user) -> QuerySet[Review]:
@@ -39,7 +36,7 @@ def review_initial_status() -> str:
 def user_has_purchased(*, user_id, product_id) -> bool:
     """Whether the user has a paid, shipped or delivered order containing the product."""
     return Order.objects.filter(
-        user_id=user_id, status__in=PURCHASED_STATUSES, items__product_id=product_id
+        user_id=user_id, status__in=SOLD_STATUSES, items__product_id=product_id
     ).exists()
 
 
