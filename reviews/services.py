@@ -1,16 +1,28 @@
 """Writes of reviews, with their rules. Views, admin actions and commands call these.
 
-Every write that can change what a product's approved reviews add up to ends with
-product_rating_refresh() in the same transaction, so Product.average_rating and
-Product.review_count never disagree with the reviews, even under concurrent writes.
+Every write that can change what a product's approved reviews add up to ends with a
+rating refresh (product_ratings_refresh, the one place the rating is computed) in the same
+transaction, so Product.average_rating and Product.review_count never disagree with the
+reviews, even under concurrent writes.
 """
 
-from decimal import ROUND_HALF_UP, Decimal
+from collections.abc import Iterable
+from decimal import Decimal
 from uuid import UUID
 
 from django.conf import settings
 from django.db import IntegrityError, transaction
-from django.db.models import Count, Sum
+from django.db.models import (
+    Count,
+    DecimalField,
+    ExpressionWrapper,
+    IntegerField,
+    OuterRef,
+    Subquery,
+    Sum,
+    Value,
+)
+from django.db.models.functions import Coalesce
 from django.utils import timezone
 
 from catalog.models import Product
@@ -22,6 +34,8 @@ from reviews.selectors import review_initial_status, user_has_purchased
 PRODUCT_NOT_REVIEWABLE = "This product does not exist or is no longer available."
 RATING_PLACES = Decimal("0.01")
 ZERO_RATING = Decimal("0.00")
+# Products per transaction when every rating is recomputed.
+RECOMPUTE_CHUNK = 500
 
 
 def _lock_product(product_id: UUID) -> Product | None:
@@ -59,30 +73,59 @@ def _check_comment(comment: str) -> str:
     return comment
 
 
+def _rating_fields() -> dict:
+    """average_rating and review_count of each row as SQL: correlated subqueries over the
+    product's approved reviews. The average is rounded half up to two places in integer
+    arithmetic, (200 * sum + count) // (2 * count) hundredths, never through a float, so
+    SQLite and PostgreSQL agree to the cent."""
+    approved = (
+        Review.objects.filter(product=OuterRef("pk"), status=ReviewStatus.APPROVED)
+        .order_by()
+        .values("product")
+    )
+    count = Subquery(approved.annotate(n=Count("id")).values("n"), output_field=IntegerField())
+    total = Subquery(approved.annotate(s=Sum("rating")).values("s"), output_field=IntegerField())
+    hundredths = (Value(200) * total + count) / (Value(2) * count)
+    rating = DecimalField(max_digits=3, decimal_places=2)
+    return {
+        "review_count": Coalesce(count, Value(0)),
+        "average_rating": Coalesce(
+            ExpressionWrapper(hundredths * Value(RATING_PLACES), output_field=rating),
+            Value(ZERO_RATING),
+            output_field=rating,
+        ),
+    }
+
+
+@transaction.atomic
+def product_ratings_refresh(*, product_ids: Iterable[UUID]) -> int:
+    """Recompute average_rating and review_count of these products from their approved
+    reviews, in ONE UPDATE however many they are; returns how many products were updated
+    (the ones that still exist). Locks the products first, in primary-key order like every
+    rating refresh: one waiting for another one's commit then counts that transaction's
+    reviews too (under READ COMMITTED each statement sees what was committed before it
+    started), and two refreshes cannot deadlock. Raises nothing."""
+    ids = sorted(set(product_ids))
+    if not ids:
+        return 0
+    locked = list(
+        Product.objects.select_for_update(no_key=True)
+        .filter(pk__in=ids)
+        .order_by("pk")
+        .values_list("pk", flat=True)
+    )
+    if not locked:
+        return 0
+    return Product.objects.filter(pk__in=locked).update(**_rating_fields())
+
+
 @transaction.atomic
 def product_rating_refresh(*, product_id: UUID) -> Product | None:
-    """Recompute the product's average_rating and review_count from its approved reviews.
-    Locks the product row first: a refresh waiting for another one's commit then counts
-    that transaction's review too (under READ COMMITTED each statement sees what was
-    committed before it started). Returns the product, or None if it is gone. Raises
-    nothing."""
-    product = _lock_product(product_id)
-    if product is None:
+    """product_ratings_refresh for one product; returns the product with its new rating
+    fields, or None if it is gone. Raises nothing."""
+    if not product_ratings_refresh(product_ids=[product_id]):
         return None
-    # Sum and Count rather than Avg: the average is then computed exactly in Decimal,
-    # never through a float, on every database.
-    totals = Review.objects.filter(product_id=product_id, status=ReviewStatus.APPROVED).aggregate(
-        rating_sum=Sum("rating"), count=Count("id")
-    )
-    count = totals["count"]
-    average = (
-        (Decimal(totals["rating_sum"]) / count).quantize(RATING_PLACES, rounding=ROUND_HALF_UP)
-        if count
-        else ZERO_RATING
-    )
-    Product.objects.filter(pk=product_id).update(average_rating=average, review_count=count)
-    product.average_rating, product.review_count = average, count
-    return product
+    return Product.objects.get(pk=product_id)
 
 
 @transaction.atomic
@@ -171,8 +214,7 @@ def reviews_delete_by_users(*, user_ids) -> int:
     for product_id in product_ids:
         _lock_product(product_id)
     deleted, _ = Review.objects.filter(user_id__in=user_ids).delete()
-    for product_id in product_ids:
-        product_rating_refresh(product_id=product_id)
+    product_ratings_refresh(product_ids=product_ids)
     return deleted
 
 
@@ -199,12 +241,18 @@ def review_hide(*, review: Review, by) -> Review:
     return _moderate(review=review, by=by, status=ReviewStatus.HIDDEN)
 
 
-def product_ratings_recompute_all() -> int:
-    """Refresh every product's rating fields, one product per transaction; returns how
-    many were refreshed. A repair tool, e.g. after reviews were removed outside these
-    services (a user deleted in the admin cascades to their reviews). Raises nothing."""
-    count = 0
-    for product_id in Product.objects.values_list("pk", flat=True).iterator():
-        if product_rating_refresh(product_id=product_id) is not None:
-            count += 1
-    return count
+def product_ratings_recompute_all(*, chunk_size: int = RECOMPUTE_CHUNK) -> int:
+    """Refresh every product's rating fields, `chunk_size` products per transaction (one
+    UPDATE each, memory flat whatever the catalog size); returns how many were refreshed.
+    A repair tool, e.g. after reviews were removed outside these services (a user deleted
+    in the admin cascades to their reviews). Raises nothing."""
+    count, last = 0, None
+    while True:
+        products = Product.objects.order_by("pk")
+        if last is not None:
+            products = products.filter(pk__gt=last)
+        chunk = list(products.values_list("pk", flat=True)[:chunk_size])
+        if not chunk:
+            return count
+        count += product_ratings_refresh(product_ids=chunk)
+        last = chunk[-1]

@@ -6,6 +6,7 @@ import pytest
 from django.core.management import call_command
 
 from accounts.tests.factories import UserFactory
+from catalog.models import Product
 from catalog.tests.factories import ProductFactory
 from core.exceptions import BusinessValidationError
 from orders.models import OrderStatus
@@ -284,3 +285,52 @@ def test_the_recompute_command_repairs_ratings_changed_behind_the_services(produ
     call_command("recompute_ratings", stdout=None)
 
     assert rating_of(product) == (Decimal("3.50"), 2)
+
+
+def test_refreshing_many_products_sets_each_rating_in_one_update(django_assert_num_queries):
+    # 4 + 4 + 3 + 3 + 3 + 3 + 3 + 2 = 25 / 8 = 3.125 -> 3.13 (half up, not to even)
+    half_up, plain, unreviewed, only_hidden = (ProductFactory() for _ in range(4))
+    for rating in (4, 4, 3, 3, 3, 3, 3, 2):
+        ReviewFactory(product=half_up, rating=rating)
+    ReviewFactory(product=plain, rating=5)
+    ReviewFactory(product=plain, rating=4, status=ReviewStatus.PENDING)
+    ReviewFactory(product=only_hidden, rating=1, status=ReviewStatus.HIDDEN)
+    ids = [product.pk for product in (half_up, plain, unreviewed, only_hidden)]
+    # Stale figures the refresh must overwrite, zeros included.
+    Product.objects.filter(pk__in=ids).update(average_rating=Decimal("4.99"), review_count=7)
+
+    # The savepoint and its release, the lock and the one UPDATE.
+    with django_assert_num_queries(4):
+        updated = services.product_ratings_refresh(product_ids=[*ids, *ids])
+
+    assert updated == 4
+    assert rating_of(half_up) == (Decimal("3.13"), 8)
+    assert rating_of(plain) == (Decimal("5.00"), 1)
+    assert rating_of(unreviewed) == (Decimal("0.00"), 0)
+    assert rating_of(only_hidden) == (Decimal("0.00"), 0)
+
+
+def test_refreshing_products_that_are_gone_updates_nothing(product):
+    ReviewFactory(product=product, rating=3)
+    gone = ProductFactory()
+    gone_id = gone.pk
+    gone.delete()
+
+    assert services.product_ratings_refresh(product_ids=[]) == 0
+    assert services.product_ratings_refresh(product_ids=[gone_id]) == 0
+    assert services.product_rating_refresh(product_id=gone_id) is None
+    assert services.product_ratings_refresh(product_ids=[gone_id, product.pk]) == 1
+    assert rating_of(product) == (Decimal("3.00"), 1)
+
+
+def test_recomputing_every_rating_goes_through_the_catalog_chunk_by_chunk():
+    products = [ProductFactory() for _ in range(5)]
+    for number, product in enumerate(products, start=1):
+        ReviewFactory(product=product, rating=number)
+
+    refreshed = services.product_ratings_recompute_all(chunk_size=2)
+
+    assert refreshed == 5
+    assert [rating_of(product) for product in products] == [
+        (Decimal(f"{number}.00"), 1) for number in range(1, 6)
+    ]
