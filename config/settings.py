@@ -49,6 +49,8 @@ INSTALLED_APPS = [
     "coupons",
     "dashboard",
     "recommendations",
+    # Demo data, on top: it uses the other apps and no app uses it.
+    "demo",
 ]
 
 MIDDLEWARE = [

@@ -14,19 +14,12 @@ from accounts.models import Profile, User
 from cart.models import Cart, CartItem
 from catalog.models import Brand, Category, Product
 from catalog.tests.factories import ProductFactory
-from core.management.commands import seed_demo as seed_demo_module
-from core.management.commands.seed_demo import (
-    BRANDS,
-    CARTS_PER_ORDER,
-    CATALOG_TREE,
-    DEMO_SHOPPERS,
-    DEMO_USERS,
-    PRODUCT_POOL,
-    SHOPPER_EMAIL,
-    SHOPPER_PASSWORD,
-    WISHLIST_OWNERS,
-)
 from coupons.models import Coupon, CouponRedemption
+from demo import seed as seed_module
+from demo.accounts_seed import DEMO_SHOPPERS, DEMO_USERS, SHOPPER_EMAIL, SHOPPER_PASSWORD
+from demo.activity import CARTS_PER_ORDER, WISHLIST_OWNERS
+from demo.catalog_seed import BRANDS, CATALOG_TREE
+from demo.history import PRODUCT_POOL
 from orders.models import Order, OrderItem, OrderStatus
 from payments.models import Payment, PaymentStatus, Refund
 from recommendations.models import ProductRecommendation, RecommendationKind
@@ -414,7 +407,7 @@ def test_recommendations_are_computed_once_at_the_end(monkeypatch):
         calls.append((Order.objects.count(), kwargs))
         return 42
 
-    monkeypatch.setattr(seed_demo_module, "recommendations_compute", compute)
+    monkeypatch.setattr(seed_module, "recommendations_compute", compute)
 
     output = seed(20, orders=30)
 

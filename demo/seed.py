@@ -1,0 +1,81 @@
+"""Every step of the demo data, in order: the accounts, the catalog, then a bounded history
+(customers, past orders with payments, coupons, reviews, wishlists and carts) and the
+recommendations computed from it, so that metrics and recommendations show real figures.
+Each step is idempotent; `manage.py seed_demo` runs them and prints what they did."""
+
+from dataclasses import dataclass
+
+from django.db import transaction
+
+from accounts.models import User
+from catalog.models import Product
+from demo.accounts_seed import SELLER_EMAIL, STAFF_EMAIL, customers_ensure, users_ensure
+from demo.activity import carts_write, reviews_write, wishlists_write
+from demo.catalog_seed import (
+    BATCH_SIZE,
+    ProductPlan,
+    Progress,
+    brands_ensure,
+    categories_ensure,
+    products_ensure,
+)
+from demo.history import History, HistoryReport, coupon_uses_recount, coupons_ensure
+from recommendations.services import recommendations_compute
+
+# Above this many products, recommendations are recomputed for the ordered and wished
+# products only (the similar pass costs about a millisecond per product).
+FULL_RECOMMENDATIONS_LIMIT = 20_000
+
+
+@dataclass
+class SeedReport:
+    subcategories: int
+    brands: int
+    products_created: int
+    history: HistoryReport
+    recommendations: int
+
+
+def demo_seed(
+    *, products: int, orders: int, batch_size: int = BATCH_SIZE, progress: Progress | None = None
+) -> SeedReport:
+    """Make sure the demo data exists with `products` products and `orders` past orders;
+    creates only what is missing. `progress` hears about each product batch."""
+    users = users_ensure()
+    leaves = categories_ensure()
+    brands = brands_ensure()
+    plan = ProductPlan(leaves=leaves, brands=brands, seller=users[SELLER_EMAIL])
+    created = products_ensure(plan, total=products, batch_size=batch_size, progress=progress)
+    customers, customers_created = customers_ensure()
+    history = _history_ensure(customers=customers, staff=users[STAFF_EMAIL], orders=orders)
+    history.customers = customers_created  # the shoppers created by this run
+    return SeedReport(
+        subcategories=len(leaves),
+        brands=len(brands),
+        products_created=created,
+        history=history,
+        recommendations=_recommendations_compute(),
+    )
+
+
+@transaction.atomic
+def _history_ensure(*, customers: list[User], staff: User, orders: int) -> HistoryReport:
+    history = History(customers=customers, staff=staff, orders=orders)
+    report = history.report
+    coupons, report.coupons = coupons_ensure()
+    if not history.load_pool():
+        report.skipped = "no active products, so no orders, reviews, wishlists or carts"
+        return report
+    order_ids = history.write_orders(coupons)
+    reviews_write(history, order_ids=order_ids)
+    wishlists_write(history)
+    carts_write(history)
+    coupon_uses_recount(coupons=list(coupons.values()))
+    return report
+
+
+def _recommendations_compute() -> int:
+    # The similar pass grows with the catalog; on a huge one, only for the products in
+    # orders and wishlists (the others fall back at request time).
+    only_ordered = Product.objects.count() > FULL_RECOMMENDATIONS_LIMIT
+    return recommendations_compute(only_ordered=only_ordered)
