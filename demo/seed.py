@@ -40,7 +40,8 @@ def demo_seed(
     *, products: int, orders: int, batch_size: int = BATCH_SIZE, progress: Progress | None = None
 ) -> SeedReport:
     """Make sure the demo data exists with `products` products and `orders` past orders;
-    creates only what is missing. `progress` hears about each product batch."""
+    creates only what is missing. `progress` hears about each product batch. Not one
+    transaction: a million products are committed batch by batch."""
     users = users_ensure()
     leaves = categories_ensure()
     brands = brands_ensure()
