@@ -6,7 +6,7 @@ from django.db import models, transaction
 from django.db.models.functions import Lower
 from django.utils import timezone
 
-from accounts.countries import validate_country_code
+from core.countries import validate_country_code
 from core.models import BaseModel
 
 

@@ -11,8 +11,8 @@ from rest_framework_simplejwt.settings import api_settings as jwt_settings
 from rest_framework_simplejwt.tokens import RefreshToken
 from rest_framework_simplejwt.utils import get_md5_hash_password
 
-from accounts.countries import validate_country_code
 from accounts.models import ADDRESS_FIELDS, Address, Profile, User
+from core.countries import validate_country_code
 from core.validators import validate_image_upload
 
 validate_phone = RegexValidator(

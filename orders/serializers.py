@@ -1,8 +1,8 @@
 from rest_framework import serializers
 
-from accounts.countries import validate_country_code
 from accounts.selectors import address_list_for
 from accounts.serializers import validate_phone
+from core.countries import validate_country_code
 from core.serializers import ErrorSerializer
 from orders.models import Order, OrderItem, OrderStatus
 from orders.services import address_snapshot
