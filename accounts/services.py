@@ -23,6 +23,7 @@ from accounts.emails import send_password_reset_email
 from accounts.exceptions import RoleChangeForbidden
 from accounts.models import Address, Profile, User, normalize_email
 from core.exceptions import BusinessValidationError
+from stores.services import seller_role_set
 
 
 class _Unset:
@@ -115,14 +116,14 @@ def user_create(
         )
     try:
         # create_user makes the user and its profile in one (nested) transaction.
-        user = User.objects.create_user(
-            email=email, password=password, is_seller=is_seller, is_staff=is_staff
-        )
+        user = User.objects.create_user(email=email, password=password, is_staff=is_staff)
     except IntegrityError:
         # A concurrent request registered the same email between the check and the insert.
         raise _email_taken_error() from None
     if first_name or last_name:
         profile_update(profile=user.profile, first_name=first_name, last_name=last_name)
+    if is_seller:
+        seller_role_set(user=user, is_seller=True, by=by)
     return user
 
 
@@ -140,12 +141,16 @@ def user_update(
     Raises RoleChangeForbidden (staff granted, revoked, or a staff account switched off
     by someone who is not a superuser)."""
     _ensure_may_change_roles(by=by, user=user, is_staff=is_staff, is_active=is_active)
-    changes = {"is_active": is_active, "is_seller": is_seller, "is_staff": is_staff}
+    changes = {"is_active": is_active, "is_staff": is_staff}
     changed = [name for name, value in changes.items() if value is not None]
     for name in changed:
         setattr(user, name, changes[name])
     if changed:
         user.save(update_fields=[*changed, "updated_at"])
+    if is_seller is not None and is_seller != user.is_seller:
+        # The seller role is the ownership of an approved store: granting it opens (or
+        # approves) the user's store, revoking it suspends the store.
+        seller_role_set(user=user, is_seller=is_seller, by=by)
     if is_active is False:
         user_tokens_revoke(user=user)
     return user

@@ -77,8 +77,8 @@ def cart_user_get(*, user) -> Cart | None:
 
 
 def product_is_available(product: Product) -> bool:
-    """Whether a product may be (kept) in a cart: it exists for buyers."""
-    return product.is_active and not product.is_deleted
+    """Whether a product may be (kept) in a cart: it is on sale (its store approved)."""
+    return product.is_sellable
 
 
 def cart_items_prefetch() -> Prefetch:
@@ -87,7 +87,7 @@ def cart_items_prefetch() -> Prefetch:
     images = Prefetch("product__images", queryset=product_images_prefetch().queryset)
     return Prefetch(
         "items",
-        queryset=CartItem.objects.select_related("product")
+        queryset=CartItem.objects.select_related("product__store")
         .prefetch_related(images)
         .order_by("created_at", "id"),
     )
@@ -96,7 +96,7 @@ def cart_items_prefetch() -> Prefetch:
 def _items(cart: Cart) -> list[CartItem]:
     if "items" in getattr(cart, "_prefetched_objects_cache", {}):
         return list(cart.items.all())
-    return list(cart.items.select_related("product").order_by("created_at", "id"))
+    return list(cart.items.select_related("product__store").order_by("created_at", "id"))
 
 
 def cart_lines(*, cart: Cart) -> list[CartLine]:

@@ -102,7 +102,7 @@ def cart_merge_guest(*, user, token: str | None) -> Cart | None:
 
     lines = {item.product_id: item for item in user_cart.items.select_related("product")}
     currency = next((item.product.currency for item in lines.values()), None)
-    for guest_item in guest.items.select_related("product").order_by("created_at", "id"):
+    for guest_item in guest.items.select_related("product__store").order_by("created_at", "id"):
         product = guest_item.product
         if not product_is_available(product):
             continue
@@ -161,7 +161,7 @@ def cart_add_item(*, cart: Cart, product_id: UUID, quantity: int) -> CartItem:
     Raises BusinessValidationError (unknown, inactive or deleted product; another
     currency than the cart's lines; more than the stock) or CartGone."""
     cart = _lock(cart)
-    product = Product.objects.filter(pk=product_id).first()
+    product = Product.objects.select_related("store").filter(pk=product_id).first()
     if product is None or not product_is_available(product):
         raise BusinessValidationError({"product_id": [PRODUCT_UNAVAILABLE]}, PRODUCT_UNAVAILABLE)
     currency = cart_currency(cart=cart, exclude_product_id=product.pk)
@@ -190,7 +190,7 @@ def cart_item_set_quantity(*, cart: Cart, item_id: UUID, quantity: int) -> CartI
     CartItemNotFound, BusinessValidationError (product gone, more than the stock) or
     CartGone."""
     cart = _lock(cart)
-    line = CartItem.objects.select_related("product").filter(cart=cart, pk=item_id).first()
+    line = CartItem.objects.select_related("product__store").filter(cart=cart, pk=item_id).first()
     if line is None:
         raise CartItemNotFound()
     if quantity < 1:

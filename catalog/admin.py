@@ -65,13 +65,13 @@ class ProductAdmin(admin.ModelAdmin):
         "stock_quantity",
         "is_active",
         "is_deleted",
-        "created_by",
+        "store",
         "category",
         "brand",
         "created_at",
     ]
-    list_filter = ["is_active", "is_deleted", "category", "brand"]
-    list_select_related = ["category", "brand", "created_by"]
+    list_filter = ["is_active", "is_deleted", "store", "category", "brand"]
+    list_select_related = ["category", "brand", "store"]
     search_fields = ["name", "slug"]
     readonly_fields = [
         "current_price",
@@ -82,7 +82,7 @@ class ProductAdmin(admin.ModelAdmin):
         "updated_at",
     ]
     prepopulated_fields = {"slug": ["name"]}
-    autocomplete_fields = ["category", "brand"]
+    autocomplete_fields = ["category", "brand", "store"]
     raw_id_fields = ["created_by"]
     inlines = [ProductImageInline]
     actions = ["activate", "deactivate", "soft_delete"]
@@ -91,7 +91,10 @@ class ProductAdmin(admin.ModelAdmin):
         # The form may have changed the price or the discount; the stored effective price
         # follows, as it does in the services.
         obj.set_current_price()
+        previous_store_id = form.initial.get("store") if change else None
         super().save_model(request, obj, form, change)
+        # A product moved, hidden or shown changes the storefront figures of its stores.
+        services.store_product_count_refresh(store_ids={previous_store_id, obj.store_id})
 
     # Shows the exact price now; sorts by the stored one (indexed, see Product.current_price).
     @admin.display(description="effective price", ordering="current_price")

@@ -156,7 +156,10 @@ class ProductFilter(filters.FilterSet):
     in_stock = StrictBooleanFilter(
         method="filter_in_stock", help_text="Only products in stock (true) or out of stock (false)."
     )
-    seller = filters.UUIDFilter(field_name="created_by", help_text="The seller's user id.")
+    store = SlugFilter(field_name="store__slug", help_text="The store's slug.")
+    seller = filters.UUIDFilter(
+        field_name="store__owner_id", help_text="The seller's user id (its store's owner)."
+    )
     is_active = StrictBooleanFilter(
         field_name="is_active",
         help_text="Staff and sellers (own products) may list inactive products.",

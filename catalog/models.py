@@ -8,6 +8,7 @@ from django.utils import timezone
 
 from core.models import BaseModel
 from core.money import quantize_money
+from stores.models import StoreStatus
 
 
 class Category(BaseModel):
@@ -79,6 +80,18 @@ class Product(BaseModel):
     is_active = models.BooleanField(default=True)
     is_deleted = models.BooleanField(default=False)
     deleted_at = models.DateTimeField(null=True, blank=True)
+    # The store that sells it. Null only for products listed before stores existed whose
+    # seller account was gone by then: nobody can fulfil them, so they are not on sale
+    # until staff give them a store.
+    # No index of its own: catalog_prod_store_new_idx starts with it.
+    store = models.ForeignKey(
+        "stores.Store",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="products",
+        db_index=False,
+    )
     created_by = models.ForeignKey(
         settings.AUTH_USER_MODEL,
         null=True,
@@ -148,6 +161,8 @@ class Product(BaseModel):
             models.Index(fields=["name"], name="catalog_product_name_idx"),
             models.Index(fields=["-average_rating"], name="catalog_product_rating_idx"),
             models.Index(fields=["is_active", "is_deleted"], name="catalog_product_visible_idx"),
+            # A store's products, newest first: storefront listings, the store's figures.
+            models.Index(fields=["store", "-created_at"], name="catalog_prod_store_new_idx"),
             # Low-stock reports read the few sellable products with the least stock first.
             # Low-stock reports: the sellable products with the least stock, by name. Only
             # rows with little stock, so that a name search over the whole catalog never
@@ -181,6 +196,17 @@ class Product(BaseModel):
         """Store effective_price in current_price; every write of the price or the discount
         calls this before saving (services, admin, seeding)."""
         self.current_price = quantize_money(self.effective_price)
+
+    @property
+    def is_sellable(self) -> bool:
+        """On sale now: active, not deleted, and its store approved (the Python twin of
+        catalog.selectors.sellable_q; reads the store, so select it with the product)."""
+        return (
+            self.is_active
+            and not self.is_deleted
+            and self.store_id is not None
+            and self.store.status == StoreStatus.APPROVED
+        )
 
     @property
     def in_stock(self) -> bool:

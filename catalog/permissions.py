@@ -16,13 +16,13 @@ class IsSellerOrStaffOrReadOnly(permissions.BasePermission):
 
 
 class IsProductOwnerOrStaff(permissions.BasePermission):
-    """A product changes only by the seller who created it, or by staff."""
+    """A product changes only by the owner of its store, or by staff."""
 
-    message = "Only the seller of this product or staff may change it."
+    message = "Only the store selling this product or staff may change it."
     allows_anonymous_read = True
 
     def has_object_permission(self, request, view, obj):
         if request.method in permissions.SAFE_METHODS:
             return True
         user = request.user
-        return bool(user.is_staff or (user.is_seller and obj.created_by_id == user.pk))
+        return bool(user.is_staff or (obj.store_id is not None and obj.store.owner_id == user.pk))

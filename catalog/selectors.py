@@ -20,6 +20,7 @@ from django.db.models import (
 from django.db.models.functions import Lower, Now, Round
 
 from catalog.models import Brand, Category, Product, ProductImage
+from stores.models import StoreStatus
 
 _MONEY = DecimalField(max_digits=12, decimal_places=2)
 
@@ -57,17 +58,30 @@ def product_images_prefetch() -> Prefetch:
     )
 
 
+def sellable_q(prefix: str = "") -> Q:
+    """Products on sale: active, not deleted, of an approved store (a suspended store's
+    products leave the catalog, carts and checkout). `prefix` reaches them through a
+    relation, e.g. `product__`. The SQL twin of Product.is_sellable."""
+    return Q(
+        **{
+            f"{prefix}is_active": True,
+            f"{prefix}is_deleted": False,
+            f"{prefix}store__status": StoreStatus.APPROVED,
+        }
+    )
+
+
 def product_list_for(*, user) -> QuerySet[Product]:
-    """The products `user` may see: soft-deleted ones never; inactive ones only by staff
-    and by the seller who created them."""
+    """The products `user` may see: soft-deleted ones never; inactive ones and those of a
+    store that is not approved only by staff and by the store's owner."""
     queryset = Product.objects.filter(is_deleted=False)
     if not (user and user.is_authenticated and user.is_staff):
-        visible = Q(is_active=True)
-        if user and user.is_authenticated and user.is_seller:
-            visible |= Q(created_by=user)
+        visible = sellable_q()
+        if user and user.is_authenticated:
+            visible |= Q(store__owner=user)
         queryset = queryset.filter(visible)
     return (
-        queryset.select_related("category", "brand")
+        queryset.select_related("category", "brand", "store")
         .prefetch_related(product_images_prefetch())
         # The id breaks ties between products created in the same instant, so pages
         # never overlap.
@@ -135,3 +149,8 @@ def category_ids_matching(*, term: str) -> list[UUID]:
 
 def brand_ids_matching(*, term: str) -> list[UUID]:
     return list(Brand.objects.filter(name__icontains=term).values_list("id", flat=True))
+
+
+def store_product_count(*, store_id) -> int:
+    """How many of the store's products are on sale (its storefront figure)."""
+    return Product.objects.filter(store_id=store_id, is_active=True, is_deleted=False).count()

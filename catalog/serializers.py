@@ -11,6 +11,8 @@ from catalog.models import Brand, Category, Product, ProductImage
 from catalog.selectors import product_name_taken
 from catalog.services import PRODUCT_NAME_TAKEN
 from core.validators import validate_image_upload
+from stores.models import Store
+from stores.serializers import StoreSummarySerializer
 
 MONEY = {"max_digits": 12, "decimal_places": 2}
 MAX_STOCK = 2_147_483_647  # PositiveIntegerField's ceiling on every database
@@ -157,6 +159,7 @@ class ProductSerializer(serializers.ModelSerializer):
     brand = BrandSummarySerializer(read_only=True, allow_null=True)
     in_stock = serializers.BooleanField(read_only=True)
     images = ProductImageSerializer(many=True, read_only=True, help_text="Primary first.")
+    store = StoreSummarySerializer(read_only=True, allow_null=True, help_text="Who sells it.")
     created_by = serializers.UUIDField(
         source="created_by_id", read_only=True, allow_null=True, help_text="The seller's id."
     )
@@ -182,6 +185,7 @@ class ProductSerializer(serializers.ModelSerializer):
             "images",
             "average_rating",
             "review_count",
+            "store",
             "created_by",
             "created_at",
             "updated_at",
@@ -214,6 +218,12 @@ class ProductInput(serializers.Serializer):
     brand = _uuid_pk(Brand.objects.all(), required=False, allow_null=True, help_text="Brand id.")
     stock_quantity = serializers.IntegerField(min_value=0, max_value=MAX_STOCK, required=False)
     is_active = serializers.BooleanField(required=False)
+    store = _uuid_pk(
+        Store.objects.all(),
+        required=False,
+        help_text="Staff only, on creation: the store that sells it (a seller always lists "
+        "in their own store).",
+    )
 
     def validate_name(self, value: str) -> str:
         exclude_id = self.instance.pk if self.instance is not None else None

@@ -10,7 +10,6 @@ from django.core.files import File
 from django.db import IntegrityError, models, transaction
 from django.db.models import Max, ProtectedError, Q, QuerySet, RestrictedError
 from django.utils import timezone
-from django.utils.text import slugify
 from PIL import Image
 
 from catalog.models import Brand, Category, Product, ProductImage
@@ -18,8 +17,12 @@ from catalog.selectors import (
     category_ancestor_ids,
     effective_price_expression,
     product_name_taken,
+    store_product_count,
 )
 from core.exceptions import BusinessValidationError, Conflict
+from core.slugs import unique_slug
+from stores.exceptions import StoreNotApproved
+from stores.models import Store
 
 PRODUCT_NAME_TAKEN = "A product with this name already exists."
 MAX_IMAGES_PER_PRODUCT = 10
@@ -44,19 +47,6 @@ BRAND_WRITABLE_FIELDS = ("name", "slug", "description", "logo")
 
 
 # --- helpers ----------------------------------------------------------------------------
-
-
-def unique_slug(*, model: type[models.Model], text: str, exclude_id=None) -> str:
-    """A slug made from `text`, free in `model`'s table; a short random suffix when taken."""
-    max_length = model._meta.get_field("slug").max_length
-    base = slugify(text)[: max_length - 7].strip("-") or "item"
-    candidate = base
-    queryset = model._default_manager.all()
-    if exclude_id is not None:
-        queryset = queryset.exclude(pk=exclude_id)
-    while queryset.filter(slug=candidate).exists():
-        candidate = f"{base}-{secrets.token_hex(3)}"
-    return candidate
 
 
 def _safe_upload_name(file: File) -> File:
@@ -239,10 +229,40 @@ def _save_product(product: Product) -> None:
         raise Conflict("The product changed concurrently; please retry.") from None
 
 
+def product_store_for(*, user, store: Store | None) -> Store:
+    """The store a new product of `user` goes to: a seller's own store (another one they
+    name is refused), the store staff name (their own approved store when they name
+    none). Raises BusinessValidationError (on `store`), StoreNotApproved."""
+    own = Store.objects.filter(owner=user).first() if user.is_authenticated else None
+    if user.is_staff:
+        chosen = store or own
+        if chosen is None:
+            raise BusinessValidationError({"store": ["Name the store that sells the product."]})
+        return chosen
+    if own is None:
+        raise StoreNotApproved("You have no store; apply with POST stores/apply/.")
+    if store is not None and store.pk != own.pk:
+        raise BusinessValidationError({"store": ["You can list products only in your store."]})
+    return own
+
+
+@transaction.atomic
+def store_product_count_refresh(*, store_ids) -> None:
+    """Recount the products on sale of each store (the storefront's `product_count`),
+    locking the store rows in id order, after the product rows (every writer takes
+    product, then store). Raises nothing."""
+    for store_id in sorted({pk for pk in store_ids if pk is not None}):
+        Store.objects.select_for_update(no_key=True).filter(pk=store_id).values_list("pk").first()
+        Store.objects.filter(pk=store_id).update(
+            product_count=store_product_count(store_id=store_id)
+        )
+
+
 @transaction.atomic
 def product_create(
     *,
     created_by,
+    store: Store,
     name: str,
     price: Decimal,
     category: Category,
@@ -255,8 +275,12 @@ def product_create(
     stock_quantity: int = 0,
     is_active: bool = True,
 ) -> Product:
-    """List a product for `created_by`; raises BusinessValidationError, ValidationError."""
+    """List a product in `store` (created by `created_by`); raises StoreNotApproved (the
+    store is pending, rejected or suspended), BusinessValidationError, ValidationError."""
+    if not store.is_approved:
+        raise StoreNotApproved()
     product = Product(
+        store=store,
         name=name,
         slug=unique_slug(model=Product, text=name),
         description=description,
@@ -272,6 +296,7 @@ def product_create(
         created_by=created_by,
     )
     _save_product(product)
+    store_product_count_refresh(store_ids=[store.pk])
     return product
 
 
@@ -283,6 +308,8 @@ def product_update(*, product: Product, data: dict[str, Any]) -> Product:
         if field in data:
             setattr(product, field, data[field])
     _save_product(product)
+    if "is_active" in data:
+        store_product_count_refresh(store_ids=[product.store_id])
     return product
 
 
@@ -371,15 +398,18 @@ def product_soft_delete(*, product: Product) -> Product:
     product.is_deleted = True
     product.deleted_at = timezone.now()
     product.save(update_fields=["is_deleted", "deleted_at", "updated_at"])
+    store_product_count_refresh(store_ids=[product.store_id])
     return product
 
 
 @transaction.atomic
 def product_set_active(*, products: QuerySet[Product], is_active: bool) -> int:
     """Activate or deactivate products, returning how many changed; raises nothing."""
-    return products.exclude(is_active=is_active).update(
-        is_active=is_active, updated_at=timezone.now()
-    )
+    changing = products.exclude(is_active=is_active)
+    store_ids = set(changing.values_list("store_id", flat=True).distinct())
+    changed = changing.update(is_active=is_active, updated_at=timezone.now())
+    store_product_count_refresh(store_ids=store_ids)
+    return changed
 
 
 def _lock_product(product: Product) -> None:

@@ -166,9 +166,11 @@ class ProductViewSet(_CatalogWriteMixin, viewsets.ModelViewSet):
         return product_list_for(user=self.request.user)
 
     def perform_create_service(self, data):
-        return services.product_create(created_by=self.request.user, **data)
+        store = services.product_store_for(user=self.request.user, store=data.pop("store", None))
+        return services.product_create(created_by=self.request.user, store=store, **data)
 
     def perform_update_service(self, instance, data):
+        data.pop("store", None)  # chosen once, at creation
         return services.product_update(product=instance, data=data)
 
     def perform_destroy_service(self, instance):

@@ -11,6 +11,7 @@ from orders import views as orders_views
 from payments import views as payments_views
 from recommendations import views as recommendations_views
 from reviews import views as reviews_views
+from stores import views as stores_views
 from wishlist import views as wishlist_views
 
 router = DefaultRouter()
@@ -19,6 +20,8 @@ router.include_root_view = False
 # accounts
 router.register("users/me/addresses", accounts_views.AddressViewSet, basename="address")
 router.register("users", accounts_views.UserAdminViewSet, basename="user")
+# stores
+router.register("stores", stores_views.StoreViewSet, basename="store")
 # catalog
 router.register("categories", catalog_views.CategoryViewSet, basename="category")
 router.register("brands", catalog_views.BrandViewSet, basename="brand")
@@ -33,6 +36,7 @@ router.register("coupons", coupons_views.CouponViewSet, basename="coupon")
 app_name = "api"
 urlpatterns = [
     *accounts_views.auth_urlpatterns,
+    *stores_views.store_urlpatterns,
     *cart_views.cart_urlpatterns,
     *payments_views.webhook_urlpatterns,
     *wishlist_views.wishlist_urlpatterns,

@@ -39,6 +39,7 @@ INSTALLED_APPS = [
     "drf_spectacular",
     "drf_spectacular_sidecar",
     "core",
+    "stores",
     "accounts",
     "catalog",
     "cart",
@@ -292,6 +293,9 @@ SPECTACULAR_SETTINGS = {
     "REDOC_DIST": "SIDECAR",
     "ENUM_NAME_OVERRIDES": {
         "HealthStateEnum": ["ok", "unavailable"],
+        "StoreKindEnum": "stores.models.StoreKind",
+        "StoreStatusEnum": "stores.models.StoreStatus",
+        "CouponKindEnum": "coupons.models.CouponKind",
     },
 }
 

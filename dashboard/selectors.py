@@ -117,7 +117,7 @@ def _order_rows(*, window: MetricsWindow, seller) -> QuerySet:
             .order_by()
         )
     return (
-        OrderItem.objects.filter(window.q("order__"), product__created_by=seller)
+        OrderItem.objects.filter(window.q("order__"), product__store__owner=seller)
         .values(status=F("order__status"), currency=F("order__currency"))
         .annotate(
             orders=Count("order_id", distinct=True),
@@ -132,7 +132,7 @@ def _payment_counts(*, window: MetricsWindow, seller) -> dict:
     distinct = False
     if seller is not None:
         # An order holding several of the seller's items joins several times: count once.
-        payments = payments.filter(order__items__product__created_by=seller)
+        payments = payments.filter(order__items__product__store__owner=seller)
         distinct = True
     return payments.aggregate(
         successful=Count("id", filter=Q(status__in=SUCCESSFUL_PAYMENT_STATUSES), distinct=distinct),
@@ -145,7 +145,7 @@ def _sold_items(*, window: MetricsWindow, seller) -> QuerySet:
     deleted since is grouped by the name it was sold under."""
     items = OrderItem.objects.filter(window.q("order__"), order__status__in=SOLD_STATUSES)
     if seller is not None:
-        items = items.filter(product__created_by=seller)
+        items = items.filter(product__store__owner=seller)
     return (
         items.annotate(
             snapshot_key=Case(
@@ -203,7 +203,7 @@ def _low_stock(*, seller, threshold: int) -> list[dict]:
         is_active=True, is_deleted=False, stock_quantity__lte=threshold
     )
     if seller is not None:
-        products = products.filter(created_by=seller)
+        products = products.filter(store__owner=seller)
     rows = products.order_by("stock_quantity", "name").values("id", "name", "stock_quantity")
     return list(rows[:LOW_STOCK_LIMIT])
 

@@ -160,6 +160,10 @@ def _cart_discount(
     return discount, coupon
 
 
+def _store_is_selling(product: Product) -> bool:
+    return product.store_id is not None and product.store.is_approved
+
+
 def _insufficient_lines(failed: list[CartItem]) -> list[dict]:
     """Describe the lines that could not be deducted, from a fresh read of their products."""
     current = Product.objects.in_bulk([line.product_id for line in failed])
@@ -190,9 +194,19 @@ def order_place(*, user, shipping_address: dict) -> Order:
     cart = Cart.objects.select_for_update().filter(user=user).first()
     # Sorted by product id: every checkout takes its product row locks in the same order,
     # so two carts holding the same products cannot deadlock each other.
-    lines = list(cart.items.select_related("product").order_by("product_id")) if cart else []
+    lines = list(cart.items.select_related("product__store").order_by("product_id")) if cart else []
     if not lines:
         raise BusinessValidationError({"cart": ["The cart is empty."]})
+    closed = [line.product.name for line in lines if not _store_is_selling(line.product)]
+    if closed:
+        raise BusinessValidationError(
+            {
+                "cart": [
+                    "Not sold right now (its store is not open): "
+                    f"{', '.join(sorted(closed))}. Remove it from the cart to check out."
+                ]
+            }
+        )
     currencies = {line.product.currency for line in lines}
     if len(currencies) > 1:
         raise BusinessValidationError(

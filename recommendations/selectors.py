@@ -22,7 +22,7 @@ from django.db.models import (
 from django.db.models.functions import RowNumber
 
 from catalog.models import Product
-from catalog.selectors import product_images_prefetch
+from catalog.selectors import product_images_prefetch, sellable_q
 from orders.models import SOLD_STATUSES, OrderItem, OrderStatus
 from recommendations.models import ProductRecommendation, RecommendationKind
 from recommendations.services import WEIGHT_BRAND, WEIGHT_RATING
@@ -34,10 +34,8 @@ MAX_LIMIT = 20
 USER_MAX_SOURCES = 50
 
 # Only what a customer can buy right now is worth recommending: on sale and in stock.
-_VISIBLE = Q(is_active=True, is_deleted=False, stock_quantity__gt=0)
-_RECOMMENDED_VISIBLE = Q(
-    recommended__is_active=True, recommended__is_deleted=False, recommended__stock_quantity__gt=0
-)
+_VISIBLE = sellable_q() & Q(stock_quantity__gt=0)
+_RECOMMENDED_VISIBLE = sellable_q("recommended__") & Q(recommended__stock_quantity__gt=0)
 
 
 @dataclass(frozen=True)

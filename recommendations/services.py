@@ -31,6 +31,7 @@ from django.db.models.functions import RowNumber
 from django.utils import timezone
 
 from catalog.models import Product
+from catalog.selectors import sellable_q
 from orders.models import SOLD_STATUSES, OrderItem
 from recommendations.models import ProductRecommendation, RecommendationKind
 from wishlist.models import WishlistItem
@@ -87,10 +88,6 @@ def jaccard(a: frozenset, b: frozenset) -> float:
         return 0.0
     shared = len(a & b)
     return shared / (len(a) + len(b) - shared) if shared else 0.0
-
-
-def _visible_q(prefix: str = "") -> Q:
-    return Q(**{f"{prefix}is_active": True, f"{prefix}is_deleted": False})
 
 
 @dataclass
@@ -227,7 +224,7 @@ def _category_docs(category_id: UUID) -> list[_Doc]:
     docs = []
     brand_numbers: dict[UUID, int] = {}
     rows = (
-        Product.objects.filter(_visible_q(), category_id=category_id)
+        Product.objects.filter(sellable_q(), category_id=category_id)
         # Sorted so that neighbours share brand and leading words: a window of a long
         # posting list around a product is then a good sample of it (sorted neighbourhood).
         .order_by("brand__name", "name", "id")
@@ -354,7 +351,7 @@ def similar_compute(
     Sources are every visible product, or with `only_ordered` those in orders or
     wishlists, or the given `product_ids`; candidates are always the whole category."""
     started = timezone.now()
-    sources_qs = Product.objects.filter(_visible_q())
+    sources_qs = Product.objects.filter(sellable_q())
     if product_ids is not None:
         sources_qs = sources_qs.filter(pk__in=list(product_ids))
     elif only_ordered:
@@ -399,7 +396,7 @@ def similar_compute(
     if product_ids is None and not only_ordered:
         stale.filter(created_at__lt=started).delete()
     else:
-        stale.exclude(_visible_q("product__")).delete()
+        stale.exclude(sellable_q("product__")).delete()
     return written, products
 
 

@@ -4,6 +4,7 @@ all get the same joins (and the same query count, whatever the page size)."""
 from django.conf import settings
 from django.db.models import Q, QuerySet
 
+from catalog.selectors import sellable_q
 from orders.models import SOLD_STATUSES, Order
 from reviews.models import Review, ReviewStatus
 
@@ -15,7 +16,7 @@ def review_list_for(*, user) -> QuerySet[Review]:
     reviews = Review.objects.select_related("user__profile").order_by("-created_at", "-id")
     if user is not None and user.is_authenticated and user.is_staff:
         return reviews
-    visible = Q(status=ReviewStatus.APPROVED, product__is_active=True, product__is_deleted=False)
+    visible = Q(sellable_q("product__"), status=ReviewStatus.APPROVED)
     if user is not None and user.is_authenticated:
         visible |= Q(user=user)
     return reviews.filter(visible)

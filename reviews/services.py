@@ -30,6 +30,7 @@ from core.exceptions import BusinessValidationError
 from reviews.exceptions import OwnProductReview, ReviewExists, ReviewNotFound
 from reviews.models import MAX_COMMENT_LENGTH, Review, ReviewStatus
 from reviews.selectors import review_initial_status, user_has_purchased
+from stores.models import Store
 
 PRODUCT_NOT_REVIEWABLE = "This product does not exist or is no longer available."
 RATING_PLACES = Decimal("0.01")
@@ -73,16 +74,19 @@ def _check_comment(comment: str) -> str:
     return comment
 
 
-def _rating_fields() -> dict:
+def _rating_fields(*, of: str = "product") -> dict:
     """average_rating and review_count of each row as SQL: correlated subqueries over the
-    product's approved reviews. The average is rounded half up to two places in integer
+    approved reviews of the product (`of="product"`) or of the store's products that are
+    not deleted (`of="store"`). The average is rounded half up to two places in integer
     arithmetic, (200 * sum + count) // (2 * count) hundredths, never through a float, so
     SQLite and PostgreSQL agree to the cent."""
-    approved = (
-        Review.objects.filter(product=OuterRef("pk"), status=ReviewStatus.APPROVED)
-        .order_by()
-        .values("product")
-    )
+    if of == "store":
+        reviews = Review.objects.filter(product__store=OuterRef("pk"), product__is_deleted=False)
+        group = "product__store"
+    else:
+        reviews = Review.objects.filter(product=OuterRef("pk"))
+        group = "product"
+    approved = reviews.filter(status=ReviewStatus.APPROVED).order_by().values(group)
     count = Subquery(approved.annotate(n=Count("id")).values("n"), output_field=IntegerField())
     total = Subquery(approved.annotate(s=Sum("rating")).values("s"), output_field=IntegerField())
     hundredths = (Value(200) * total + count) / (Value(2) * count)
@@ -98,13 +102,14 @@ def _rating_fields() -> dict:
 
 
 @transaction.atomic
-def product_ratings_refresh(*, product_ids: Iterable[UUID]) -> int:
+def product_ratings_refresh(*, product_ids: Iterable[UUID], stores: bool = True) -> int:
     """Recompute average_rating and review_count of these products from their approved
     reviews, in ONE UPDATE however many they are; returns how many products were updated
     (the ones that still exist). Locks the products first, in primary-key order like every
     rating refresh: one waiting for another one's commit then counts that transaction's
     reviews too (under READ COMMITTED each statement sees what was committed before it
-    started), and two refreshes cannot deadlock. Raises nothing."""
+    started), and two refreshes cannot deadlock. With `stores` the storefront rating of
+    their stores follows (store_ratings_refresh). Raises nothing."""
     ids = sorted(set(product_ids))
     if not ids:
         return 0
@@ -116,7 +121,30 @@ def product_ratings_refresh(*, product_ids: Iterable[UUID]) -> int:
     )
     if not locked:
         return 0
-    return Product.objects.filter(pk__in=locked).update(**_rating_fields())
+    updated = Product.objects.filter(pk__in=locked).update(**_rating_fields())
+    if stores:
+        store_ratings_refresh(
+            store_ids=Product.objects.filter(pk__in=locked).values_list("store_id", flat=True)
+        )
+    return updated
+
+
+@transaction.atomic
+def store_ratings_refresh(*, store_ids: Iterable[UUID | None]) -> int:
+    """Recompute the storefront average_rating and review_count of these stores over the
+    approved reviews of their products, in one UPDATE, under the stores' row locks (taken
+    in primary-key order, after the products': the order every review write follows).
+    Returns how many stores were updated. Raises nothing."""
+    ids = sorted({pk for pk in store_ids if pk is not None})
+    if not ids:
+        return 0
+    locked = list(
+        Store.objects.select_for_update(no_key=True)
+        .filter(pk__in=ids)
+        .order_by("pk")
+        .values_list("pk", flat=True)
+    )
+    return Store.objects.filter(pk__in=locked).update(**_rating_fields(of="store"))
 
 
 @transaction.atomic
@@ -128,6 +156,7 @@ def product_rating_refresh(*, product_id: UUID) -> Product | None:
     return Product.objects.get(pk=product_id)
 
 
+
 @transaction.atomic
 def review_create(*, user, product_id: UUID, rating: int, comment: str = "") -> Review:
     """Post the user's review of a product. `verified_purchase` and the status are decided
@@ -137,9 +166,9 @@ def review_create(*, user, product_id: UUID, rating: int, comment: str = "") -> 
     _check_rating(rating)
     comment = _check_comment(comment)
     product = _lock_product(product_id)
-    if product is None or not product.is_active or product.is_deleted:
+    if product is None or not product.is_sellable:
         raise BusinessValidationError({"product": [PRODUCT_NOT_REVIEWABLE]}, PRODUCT_NOT_REVIEWABLE)
-    if product.created_by_id is not None and product.created_by_id == user.pk:
+    if product.store.owner_id == user.pk:
         raise OwnProductReview()
     if _already_reviewed(product_id=product.pk, user=user):
         raise ReviewExists()
@@ -245,7 +274,8 @@ def product_ratings_recompute_all(*, chunk_size: int = RECOMPUTE_CHUNK) -> int:
     """Refresh every product's rating fields, `chunk_size` products per transaction (one
     UPDATE each, memory flat whatever the catalog size); returns how many were refreshed.
     A repair tool, e.g. after reviews were removed outside these services (a user deleted
-    in the admin cascades to their reviews). Raises nothing."""
+    in the admin cascades to their reviews). The stores' ratings follow, once each, at the
+    end. Raises nothing."""
     count, last = 0, None
     while True:
         products = Product.objects.order_by("pk")
@@ -253,6 +283,7 @@ def product_ratings_recompute_all(*, chunk_size: int = RECOMPUTE_CHUNK) -> int:
             products = products.filter(pk__gt=last)
         chunk = list(products.values_list("pk", flat=True)[:chunk_size])
         if not chunk:
+            store_ratings_refresh(store_ids=Store.objects.values_list("pk", flat=True))
             return count
-        count += product_ratings_refresh(product_ids=chunk)
+        count += product_ratings_refresh(product_ids=chunk, stores=False)
         last = chunk[-1]

@@ -5,7 +5,7 @@ import re
 
 from django.db.models import Prefetch, QuerySet
 
-from catalog.selectors import product_images_prefetch
+from catalog.selectors import product_images_prefetch, sellable_q
 from wishlist.models import Wishlist, WishlistItem
 
 # secrets.token_urlsafe(32) output: anything else cannot be a token we issued, so it is
@@ -16,7 +16,7 @@ _TOKEN_RE = re.compile(r"[A-Za-z0-9_-]{16,64}")
 def _items() -> QuerySet[WishlistItem]:
     images = Prefetch("product__images", queryset=product_images_prefetch().queryset)
     return (
-        WishlistItem.objects.select_related("product")
+        WishlistItem.objects.select_related("product__store")
         .prefetch_related(images)
         .order_by("-created_at", "-id")
     )
@@ -41,6 +41,5 @@ def wishlist_shared_get(*, token: str | None) -> Wishlist | None:
 
 
 def wishlist_shared_item_list(*, wishlist: Wishlist) -> QuerySet[WishlistItem]:
-    """What a shared list shows: items of products visible to everyone (active, not
-    deleted)."""
-    return _items().filter(wishlist=wishlist, product__is_active=True, product__is_deleted=False)
+    """What a shared list shows: items of products on sale (visible to everyone)."""
+    return _items().filter(sellable_q("product__"), wishlist=wishlist)

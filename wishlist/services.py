@@ -31,7 +31,7 @@ def wishlist_add_item(*, user, product_id: UUID) -> tuple[WishlistItem, bool]:
     """Put a product on the user's wishlist; adding it again changes nothing. Returns the
     item and whether it was new. Raises BusinessValidationError (unknown, inactive or
     deleted product)."""
-    product = Product.objects.filter(pk=product_id).first()
+    product = Product.objects.select_related("store").filter(pk=product_id).first()
     if product is None or not product_is_available(product):
         raise BusinessValidationError({"product_id": [PRODUCT_UNAVAILABLE]}, PRODUCT_UNAVAILABLE)
     wishlist = wishlist_get_or_create(user=user)

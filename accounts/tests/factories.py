@@ -1,6 +1,8 @@
 import factory
+from django.utils import timezone
 
 from accounts.models import Address, User
+from stores.models import Store, StoreKind, StoreStatus
 
 DEFAULT_PASSWORD = "Sturdy-pass-2026"
 
@@ -16,7 +18,28 @@ class UserFactory(factory.django.DjangoModelFactory):
     @classmethod
     def _create(cls, model_class, *args, **kwargs):
         password = kwargs.pop("password", DEFAULT_PASSWORD)
-        return model_class.objects.create_user(*args, password=password, **kwargs)
+        user = model_class.objects.create_user(*args, password=password, **kwargs)
+        if user.is_seller:
+            # A seller is the owner of an approved store.
+            approved_store_for(user)
+        return user
+
+
+def approved_store_for(user, **fields) -> Store:
+    """The user's store, made approved (a brand store named after them) if they have none."""
+    store = Store.objects.filter(owner=user).first()
+    if store is None:
+        slug = f"store-{user.pk.hex[:12]}"
+        defaults = {
+            "kind": StoreKind.BRAND,
+            "name": f"Store {user.pk.hex[:12]}",
+            "slug": slug,
+            "status": StoreStatus.APPROVED,
+            "approved_at": timezone.now(),
+            "contact_email": user.email,
+        }
+        store = Store.objects.create(owner=user, **{**defaults, **fields})
+    return store
 
 
 class AddressFactory(factory.django.DjangoModelFactory):

@@ -5,7 +5,7 @@ import factory
 from django.core.files.uploadedfile import SimpleUploadedFile
 from PIL import Image
 
-from accounts.tests.factories import UserFactory
+from accounts.tests.factories import UserFactory, approved_store_for
 from catalog.models import Brand, Category, Product, ProductImage
 
 
@@ -44,6 +44,12 @@ class ProductFactory(factory.django.DjangoModelFactory):
     brand = factory.SubFactory(BrandFactory)
     stock_quantity = 10
     created_by = factory.SubFactory(UserFactory, is_seller=True)
+    # The creator's store (staff who create products get one too); a test may pass another.
+    store = factory.LazyAttribute(
+        lambda o: (
+            approved_store_for(o.created_by) if o.created_by else approved_store_for(UserFactory())
+        )
+    )
 
     @classmethod
     def _create(cls, model_class, *args, **kwargs):

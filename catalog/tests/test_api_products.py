@@ -6,6 +6,7 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
+from accounts.tests.factories import UserFactory, approved_store_for
 from catalog.models import Product
 from catalog.services import product_prices_refresh
 from catalog.tests.factories import (
@@ -79,8 +80,13 @@ def test_detail_shows_every_field_with_money_as_two_place_strings(api_client):
         "id", "name", "slug", "description", "price", "currency", "discount_percent",
         "discount_starts_at", "discount_ends_at", "effective_price", "category", "brand",
         "stock_quantity", "in_stock", "is_active", "images", "average_rating",
-        "review_count", "created_by", "created_at", "updated_at",
+        "review_count", "store", "created_by", "created_at", "updated_at",
     }  # fmt: skip
+    assert body["store"] == {
+        "id": str(product.store_id),
+        "slug": product.store.slug,
+        "name": product.store.name,
+    }
     assert body["price"] == "20.00"
     assert body["effective_price"] == "15.00"
     assert body["discount_percent"] == "25.00"
@@ -198,11 +204,35 @@ def test_seller_creates_product_owned_by_them_with_generated_slug(seller, seller
     assert body["stock_quantity"] == 7
 
 
-def test_staff_can_create_a_product(staff, staff_client):
-    response = staff_client.post(PRODUCTS, new_product_body(CategoryFactory()))
+def test_staff_can_create_a_product_in_a_store_they_name(staff, staff_client):
+    store = approved_store_for(UserFactory())
+
+    response = staff_client.post(
+        PRODUCTS, {**new_product_body(CategoryFactory()), "store": str(store.pk)}
+    )
 
     assert response.status_code == 201
-    assert Product.objects.get(pk=response.json()["id"]).created_by == staff
+    product = Product.objects.get(pk=response.json()["id"])
+    assert product.created_by == staff
+    assert product.store == store
+
+
+def test_staff_without_a_store_must_name_one(staff_client):
+    response = staff_client.post(PRODUCTS, new_product_body(CategoryFactory()))
+
+    assert response.status_code == 400
+    assert "store" in response.json()["errors"]
+
+
+def test_a_seller_cannot_list_a_product_in_another_store(seller_client):
+    other = approved_store_for(UserFactory())
+
+    response = seller_client.post(
+        PRODUCTS, {**new_product_body(CategoryFactory()), "store": str(other.pk)}
+    )
+
+    assert response.status_code == 400
+    assert not Product.objects.exists()
 
 
 def test_currency_defaults_to_the_store_currency(seller_client, settings):

@@ -14,12 +14,17 @@ from django.core.management import CommandError, call_command
 from django.db import connection
 from django.utils import timezone
 
+from accounts.tests.factories import UserFactory, approved_store_for
 from catalog import services
 from catalog.models import Product
 from catalog.tasks import refresh_product_prices
 from catalog.tests.factories import CategoryFactory, ProductFactory
 
 pytestmark = pytest.mark.django_db
+
+
+def a_store():
+    return approved_store_for(UserFactory())
 
 
 def stored_price(product) -> Decimal:
@@ -44,6 +49,7 @@ def refresh_command(*args) -> str:
 def test_product_create_stores_the_discounted_price():
     product = services.product_create(
         created_by=None,
+        store=a_store(),
         name="Serum",
         price=Decimal("40.00"),
         category=CategoryFactory(),
@@ -56,6 +62,7 @@ def test_product_create_stores_the_discounted_price():
 def test_product_create_with_a_future_discount_stores_the_base_price():
     product = services.product_create(
         created_by=None,
+        store=a_store(),
         name="Serum",
         price=Decimal("40.00"),
         category=CategoryFactory(),

@@ -5,7 +5,7 @@ import pytest
 from django.core.exceptions import ValidationError
 from django.utils import timezone
 
-from accounts.tests.factories import UserFactory
+from accounts.tests.factories import UserFactory, approved_store_for
 from catalog import services
 from catalog.models import Category, Product, ProductImage
 from catalog.selectors import (
@@ -24,6 +24,10 @@ from catalog.tests.factories import (
 from core.exceptions import BusinessValidationError, Conflict
 
 pytestmark = pytest.mark.django_db
+
+
+def a_store():
+    return approved_store_for(UserFactory())
 
 
 # --- effective price in SQL -------------------------------------------------------------
@@ -99,7 +103,11 @@ def test_product_create_sets_owner_slug_and_default_currency(settings):
     seller = UserFactory(is_seller=True)
 
     product = services.product_create(
-        created_by=seller, name="Eye Cream", price=Decimal("12.00"), category=CategoryFactory()
+        created_by=seller,
+        store=seller.store,
+        name="Eye Cream",
+        price=Decimal("12.00"),
+        category=CategoryFactory(),
     )
 
     assert product.created_by == seller
@@ -112,7 +120,11 @@ def test_product_create_with_a_taken_name_raises_a_name_error():
 
     with pytest.raises(BusinessValidationError) as caught:
         services.product_create(
-            created_by=None, name="EYE CREAM", price=Decimal("1"), category=CategoryFactory()
+            created_by=None,
+            store=a_store(),
+            name="EYE CREAM",
+            price=Decimal("1"),
+            category=CategoryFactory(),
         )
     assert "name" in caught.value.extra["errors"]
 
@@ -124,7 +136,11 @@ def test_product_create_maps_the_unique_index_to_a_name_error(monkeypatch):
 
     with pytest.raises(BusinessValidationError) as caught:
         services.product_create(
-            created_by=None, name="eye cream", price=Decimal("1"), category=CategoryFactory()
+            created_by=None,
+            store=a_store(),
+            name="eye cream",
+            price=Decimal("1"),
+            category=CategoryFactory(),
         )
 
     assert "name" in caught.value.extra["errors"]
@@ -137,6 +153,7 @@ def test_product_create_refuses_a_discount_that_ends_before_it_starts():
     with pytest.raises(BusinessValidationError):
         services.product_create(
             created_by=None,
+            store=a_store(),
             name="X",
             price=Decimal("1"),
             category=CategoryFactory(),
@@ -149,7 +166,11 @@ def test_product_create_refuses_a_discount_that_ends_before_it_starts():
 def test_product_create_refuses_a_non_positive_price():
     with pytest.raises(ValidationError):
         services.product_create(
-            created_by=None, name="X", price=Decimal("0"), category=CategoryFactory()
+            created_by=None,
+            store=a_store(),
+            name="X",
+            price=Decimal("0"),
+            category=CategoryFactory(),
         )
 
 
@@ -175,7 +196,11 @@ def test_product_soft_delete_keeps_the_row_and_frees_the_name():
     product.refresh_from_db()
     assert product.is_deleted and product.deleted_at is not None
     again = services.product_create(
-        created_by=None, name="Gone", price=Decimal("1"), category=CategoryFactory()
+        created_by=None,
+        store=a_store(),
+        name="Gone",
+        price=Decimal("1"),
+        category=CategoryFactory(),
     )
     assert again.slug != product.slug
 

@@ -1,0 +1,226 @@
+"""Stores API: apply, the public storefronts, the owner's own store and staff review.
+Views parse, authorize, call a service and serialize; the rules live in stores/services.py."""
+
+import re
+
+from django.shortcuts import get_object_or_404
+from django.urls import path
+from django_filters.rest_framework import DjangoFilterBackend
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import (
+    OpenApiParameter,
+    OpenApiResponse,
+    extend_schema,
+    extend_schema_view,
+)
+from rest_framework import mixins, status, viewsets
+from rest_framework.decorators import action
+from rest_framework.generics import GenericAPIView
+from rest_framework.parsers import FormParser, JSONParser, MultiPartParser
+from rest_framework.permissions import AllowAny, IsAuthenticated
+from rest_framework.response import Response
+
+from core.exceptions import NotFound
+from core.permissions import IsStaff
+from core.routing import UUID_REGEX
+from core.serializers import ErrorSerializer
+from stores import services
+from stores.filters import StoreFilter
+from stores.models import Store
+from stores.selectors import store_list_for, store_of
+from stores.serializers import (
+    StoreApplyInput,
+    StoreDetailSerializer,
+    StoreReasonInput,
+    StoreSerializer,
+    StoreUpdateInput,
+)
+
+_UUID = re.compile(rf"^{UUID_REGEX}$")
+_INVALID_TRANSITION = OpenApiResponse(
+    ErrorSerializer,
+    description="`invalid_transition`: the store's current status does not allow this.",
+)
+_STORE_REF = OpenApiParameter(
+    "ref",
+    OpenApiTypes.STR,
+    OpenApiParameter.PATH,
+    description="The store's slug, or its id.",
+)
+
+
+def _sees_details(user, store: Store) -> bool:
+    return bool(user and user.is_authenticated and (user.is_staff or store.owner_id == user.pk))
+
+
+@extend_schema_view(
+    list=extend_schema(
+        summary="List stores",
+        description="Approved stores for everyone; staff see every store and filter by "
+        "`status`. Owners and staff get the review details of a store.",
+    ),
+    retrieve=extend_schema(
+        summary="A storefront, by slug or id",
+        parameters=[_STORE_REF],
+        responses={200: StoreDetailSerializer},
+        description="Public fields for everyone; the owner and staff also see the status, "
+        "contact and licence details and the review reasons.",
+    ),
+)
+class StoreViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet):
+    permission_classes = [AllowAny]
+    serializer_class = StoreSerializer
+    lookup_field = "ref"
+    lookup_value_regex = r"[-a-zA-Z0-9_]+"
+    filter_backends = [DjangoFilterBackend]
+    filterset_class = StoreFilter
+
+    def get_queryset(self):
+        if getattr(self, "swagger_fake_view", False):
+            return Store.objects.none()
+        return store_list_for(user=self.request.user)
+
+    def get_permissions(self):
+        if self.action in {"approve", "reject", "suspend", "reinstate"}:
+            return [IsStaff()]
+        return super().get_permissions()
+
+    def get_object(self):
+        ref = self.kwargs["ref"]
+        lookup = {"pk": ref} if _UUID.match(ref) else {"slug": ref}
+        store = get_object_or_404(self.get_queryset(), **lookup)
+        self.check_object_permissions(self.request, store)
+        return store
+
+    def _answer(self, store: Store, status_code: int = status.HTTP_200_OK) -> Response:
+        serializer_class = (
+            StoreDetailSerializer if _sees_details(self.request.user, store) else StoreSerializer
+        )
+        return Response(
+            serializer_class(store, context=self.get_serializer_context()).data,
+            status=status_code,
+        )
+
+    def retrieve(self, request, *args, **kwargs):
+        return self._answer(self.get_object())
+
+    @extend_schema(
+        summary="Apply for a store (any customer without one)",
+        request=StoreApplyInput,
+        responses={
+            201: StoreDetailSerializer,
+            409: OpenApiResponse(
+                ErrorSerializer, description="`conflict`: the caller already has a store."
+            ),
+        },
+        description="A brand or a dermatologist store; dermatologists give their licence "
+        "number and its country. The store is `pending` until staff approve it, which "
+        "makes the caller a seller. A rejected applicant may apply again.",
+    )
+    @action(
+        detail=False,
+        methods=["post"],
+        permission_classes=[IsAuthenticated],
+        filter_backends=[],
+        pagination_class=None,
+    )
+    def apply(self, request):
+        serializer = StoreApplyInput(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        store = services.store_apply(owner=request.user, **serializer.validated_data)
+        return Response(
+            StoreDetailSerializer(store, context=self.get_serializer_context()).data,
+            status=status.HTTP_201_CREATED,
+        )
+
+    def _review(self, request, service, *, with_reason: bool):
+        store = self.get_object()
+        kwargs = {}
+        if with_reason:
+            serializer = StoreReasonInput(data=request.data)
+            serializer.is_valid(raise_exception=True)
+            kwargs["reason"] = serializer.validated_data["reason"]
+        return self._answer(service(store=store, by=request.user, **kwargs))
+
+    @extend_schema(
+        summary="Approve a pending store (staff): its owner becomes a seller",
+        parameters=[_STORE_REF],
+        request=None,
+        responses={200: StoreDetailSerializer, 409: _INVALID_TRANSITION},
+    )
+    @action(detail=True, methods=["post"], filter_backends=[])
+    def approve(self, request, ref=None):
+        return self._review(request, services.store_approve, with_reason=False)
+
+    @extend_schema(
+        summary="Reject a pending store with a reason (staff)",
+        parameters=[_STORE_REF],
+        request=StoreReasonInput,
+        responses={200: StoreDetailSerializer, 409: _INVALID_TRANSITION},
+    )
+    @action(detail=True, methods=["post"], filter_backends=[])
+    def reject(self, request, ref=None):
+        return self._review(request, services.store_reject, with_reason=True)
+
+    @extend_schema(
+        summary="Suspend an approved store with a reason (staff)",
+        parameters=[_STORE_REF],
+        request=StoreReasonInput,
+        responses={200: StoreDetailSerializer, 409: _INVALID_TRANSITION},
+        description="Its products leave the public catalog and cannot be bought; orders "
+        "already placed are still fulfilled.",
+    )
+    @action(detail=True, methods=["post"], filter_backends=[])
+    def suspend(self, request, ref=None):
+        return self._review(request, services.store_suspend, with_reason=True)
+
+    @extend_schema(
+        summary="Reinstate a suspended store (staff)",
+        parameters=[_STORE_REF],
+        request=None,
+        responses={200: StoreDetailSerializer, 409: _INVALID_TRANSITION},
+    )
+    @action(detail=True, methods=["post"], filter_backends=[])
+    def reinstate(self, request, ref=None):
+        return self._review(request, services.store_reinstate, with_reason=False)
+
+
+class MyStoreView(GenericAPIView):
+    """The caller's own store, in whatever status it is."""
+
+    permission_classes = [IsAuthenticated]
+    serializer_class = StoreDetailSerializer
+    parser_classes = [JSONParser, MultiPartParser, FormParser]
+    filter_backends = []
+    pagination_class = None
+
+    def _store(self) -> Store:
+        store = store_of(user=self.request.user)
+        if store is None:
+            raise NotFound("You have no store; apply with POST stores/apply/.")
+        return store
+
+    @extend_schema(summary="The caller's own store")
+    def get(self, request):
+        return Response(self.get_serializer(self._store()).data)
+
+    @extend_schema(
+        summary="Change the caller's store (description, contact email, country, logo)",
+        request={
+            "application/json": StoreUpdateInput,
+            "multipart/form-data": StoreUpdateInput,
+        },
+        description="Name, kind and licence were reviewed by staff and change only through "
+        "them. Send the logo as multipart.",
+    )
+    def patch(self, request):
+        store = self._store()
+        serializer = StoreUpdateInput(data=request.data, partial=True)
+        serializer.is_valid(raise_exception=True)
+        store = services.store_update(store=store, data=serializer.validated_data)
+        return Response(self.get_serializer(store).data)
+
+
+# Mounted by config/api_router.py under /api/v1/, before the router (stores/me/ must win
+# over stores/{ref}/).
+store_urlpatterns = [path("stores/me/", MyStoreView.as_view(), name="store-me")]
