@@ -18,6 +18,7 @@ from accounts.services import (
     users_delete,
 )
 from core.exceptions import DomainError
+from stores.services import seller_role_set
 
 
 class UserAddForm(SetUnusablePasswordMixin, BaseUserCreationForm):
@@ -147,6 +148,9 @@ class UserAdmin(BaseUserAdmin):
         super().save_model(request, obj, form, change)
         if change and "is_active" in form.changed_data and not obj.is_active:
             user_tokens_revoke(user=obj)
+        if change and "is_seller" in form.changed_data:
+            # The seller role is an approved store: open, approve or suspend it.
+            seller_role_set(user=obj, is_seller=obj.is_seller, by=request.user)
 
     def get_inlines(self, request, obj):
         # On the add page the profile does not exist yet: user_create makes it.

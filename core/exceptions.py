@@ -74,6 +74,14 @@ class BusinessValidationError(DomainError):
         super().__init__(detail, extra={"errors": errors} if errors else {})
 
 
+def error_message(exc: DomainError) -> str:
+    """A one-line message for people (the admin's): the detail, or the field messages of a
+    validation error, whose detail alone ("Invalid input.") says nothing."""
+    errors = exc.extra.get("errors") or {}
+    messages = [str(message) for values in errors.values() for message in values]
+    return " ".join(messages) if messages else str(exc.detail)
+
+
 # Status -> code for exceptions that do not name one of the SPEC codes themselves.
 _CODE_BY_STATUS = {
     400: "validation_error",

@@ -21,6 +21,12 @@ DEMO_USERS = [
         "fields": {"is_seller": True},
     },
     {
+        "email": "dermatologist@example.com",
+        "password": "Demo-derm-2026",
+        "role": "seller (a dermatologist's store)",
+        "fields": {"is_seller": True},
+    },
+    {
         "email": "customer@example.com",
         "password": "Demo-customer-2026",
         "role": "customer",
@@ -28,6 +34,7 @@ DEMO_USERS = [
     },
 ]
 SELLER_EMAIL = "seller@example.com"
+DERMATOLOGIST_EMAIL = "dermatologist@example.com"
 STAFF_EMAIL = "staff@example.com"
 CUSTOMER_EMAIL = "customer@example.com"
 

@@ -18,8 +18,9 @@ from django.db import connection, reset_queries, transaction
 from django.utils import timezone
 from django.utils.text import slugify
 
-from accounts.models import User
 from catalog.models import Brand, Category, Product
+from catalog.services import store_product_count_refresh
+from stores.models import Store, StoreStatus
 
 # Top-level category -> subcategory -> the product types sold in it.
 CATALOG_TREE = {
@@ -105,7 +106,7 @@ def _mix(index: int, salt: int) -> int:
 class ProductPlan:
     """Everything needed to build product number i, computed once per run."""
 
-    def __init__(self, *, leaves: list[Category], brands: list[Brand], seller: User):
+    def __init__(self, *, leaves: list[Category], brands: list[Brand], stores: list[Store]):
         # (category, product type, slugged product type) for every leaf's product types.
         self.kinds = [
             (category, kind, slugify(kind))
@@ -115,7 +116,11 @@ class ProductPlan:
         self.brands = [(brand, slugify(brand.name)) for brand in brands]
         self.adjectives = [(adjective, slugify(adjective)) for adjective in ADJECTIVES]
         self.prices = [Decimal(p) for p in PRICE_STEPS]
-        self.seller = seller
+        # Most products belong to the approved stores; a few to a suspended one, whose
+        # products the public catalog hides. A pending store has nothing to sell yet.
+        self.stores = stores
+        self.selling = [store for store in stores if store.status == StoreStatus.APPROVED]
+        self.suspended = [store for store in stores if store.status == StoreStatus.SUSPENDED]
         self.currency = settings.DEFAULT_CURRENCY
         self.now = timezone.now()
 
@@ -141,6 +146,11 @@ class ProductPlan:
             elif roll < 7:  # a sale that already ended: price shows undiscounted
                 starts = self.now - timedelta(days=30)
                 ends = self.now - timedelta(days=1)
+        store_roll = _mix(index, 9)
+        if self.suspended and store_roll % 100 < 3:
+            store = self.suspended[store_roll % len(self.suspended)]
+        else:
+            store = self.selling[store_roll % len(self.selling)]
         stock_roll = _mix(index, 6) % 100
         stock = 0 if stock_roll < 8 else (stock_roll * 7) % 250 + 1
         product = Product(
@@ -160,7 +170,8 @@ class ProductPlan:
             brand=brand,
             stock_quantity=stock,
             is_active=_mix(index, 8) % 50 != 0,  # about 2 % inactive
-            created_by=self.seller,
+            store=store,
+            created_by_id=store.owner_id,
         )
         # bulk_create bypasses the services, so the stored effective price is set here.
         product.set_current_price()
@@ -226,6 +237,8 @@ def products_ensure(
         if progress is not None:
             progress(done, total, time.monotonic() - started)
     created = Product.objects.count() - before
+    if created:
+        store_product_count_refresh(store_ids=[store.pk for store in plan.stores])
     if created and connection.vendor == "postgresql":
         # Fresh statistics, so the planner picks the indexes at once.
         with connection.cursor() as cursor:

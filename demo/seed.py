@@ -9,7 +9,7 @@ from django.db import transaction
 
 from accounts.models import User
 from catalog.models import Product
-from demo.accounts_seed import SELLER_EMAIL, STAFF_EMAIL, customers_ensure, users_ensure
+from demo.accounts_seed import STAFF_EMAIL, customers_ensure, users_ensure
 from demo.activity import carts_write, reviews_write, wishlists_write
 from demo.catalog_seed import (
     BATCH_SIZE,
@@ -20,6 +20,7 @@ from demo.catalog_seed import (
     products_ensure,
 )
 from demo.history import History, HistoryReport, coupon_uses_recount, coupons_ensure
+from demo.stores_seed import stores_ensure
 from recommendations.services import recommendations_compute
 
 # Above this many products, recommendations are recomputed for the ordered and wished
@@ -29,6 +30,7 @@ FULL_RECOMMENDATIONS_LIMIT = 20_000
 
 @dataclass
 class SeedReport:
+    stores: int
     subcategories: int
     brands: int
     products_created: int
@@ -45,12 +47,14 @@ def demo_seed(
     users = users_ensure()
     leaves = categories_ensure()
     brands = brands_ensure()
-    plan = ProductPlan(leaves=leaves, brands=brands, seller=users[SELLER_EMAIL])
+    stores = stores_ensure()
+    plan = ProductPlan(leaves=leaves, brands=brands, stores=stores)
     created = products_ensure(plan, total=products, batch_size=batch_size, progress=progress)
     customers, customers_created = customers_ensure()
     history = _history_ensure(customers=customers, staff=users[STAFF_EMAIL], orders=orders)
     history.customers = customers_created  # the shoppers created by this run
     return SeedReport(
+        stores=len(stores),
         subcategories=len(leaves),
         brands=len(brands),
         products_created=created,

@@ -156,7 +156,6 @@ def product_rating_refresh(*, product_id: UUID) -> Product | None:
     return Product.objects.get(pk=product_id)
 
 
-
 @transaction.atomic
 def review_create(*, user, product_id: UUID, rating: int, comment: str = "") -> Review:
     """Post the user's review of a product. `verified_purchase` and the status are decided

@@ -5,7 +5,7 @@ from django import forms
 from django.contrib import admin, messages
 from django.contrib.admin.helpers import ActionForm
 
-from core.exceptions import DomainError
+from core.exceptions import BusinessValidationError, DomainError, error_message
 from stores import services
 from stores.models import Store
 
@@ -16,8 +16,24 @@ class StoreActionForm(ActionForm):
     )
 
 
+class StoreAdminForm(forms.ModelForm):
+    class Meta:
+        model = Store
+        fields = services.STAFF_WRITABLE_FIELDS
+
+    def _post_clean(self):
+        # After the ModelForm put the cleaned values on the instance.
+        super()._post_clean()
+        try:
+            services.store_staff_check(store=self.instance, fields=list(self.changed_data))
+        except BusinessValidationError as exc:
+            for field, errors in exc.extra.get("errors", {}).items():
+                self.add_error(field if field in self.fields else None, errors)
+
+
 @admin.register(Store)
 class StoreAdmin(admin.ModelAdmin):
+    form = StoreAdminForm
     action_form = StoreActionForm
     list_display = (
         "name",
@@ -94,7 +110,7 @@ class StoreAdmin(admin.ModelAdmin):
             try:
                 service(store=store, by=request.user, **kwargs)
             except DomainError as exc:
-                self.message_user(request, f"{store}: {exc.detail}", messages.ERROR)
+                self.message_user(request, f"{store}: {error_message(exc)}", messages.ERROR)
             else:
                 done += 1
         if done:

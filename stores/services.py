@@ -45,10 +45,13 @@ def _lock(store: Store) -> Store:
     return Store.objects.select_for_update().select_related("owner").get(pk=store.pk)
 
 
-def _transition(*, store: Store, to: str, by=None, **fields) -> Store:
-    """Lock the store, move it to `to`, set `fields`; raises InvalidTransition."""
+def _transition(*, store: Store, to: str, by=None, only_from: str | None = None, **fields) -> Store:
+    """Lock the store, move it to `to` (from `only_from` when given: approving and
+    reinstating both lead to approved, each from its own status), set `fields`; raises
+    InvalidTransition."""
     store = _lock(store)
-    if to not in TRANSITIONS[store.status]:
+    allowed = to in TRANSITIONS[store.status] and only_from in (None, store.status)
+    if not allowed:
         raise InvalidTransition(
             _("A store that is %(current)s cannot become %(to)s.")
             % {"current": store.status, "to": to},
@@ -179,6 +182,7 @@ def store_approve(*, store: Store, by=None) -> Store:
         store=store,
         to=StoreStatus.APPROVED,
         by=by,
+        only_from=StoreStatus.PENDING,
         approved_at=timezone.now(),
         verified=store.kind == StoreKind.DERMATOLOGIST,
         rejection_reason="",
@@ -225,7 +229,13 @@ def store_suspend(*, store: Store, by=None, reason: str) -> Store:
 @transaction.atomic
 def store_reinstate(*, store: Store, by=None) -> Store:
     """suspended -> approved; raises InvalidTransition."""
-    store = _transition(store=store, to=StoreStatus.APPROVED, by=by, suspension_reason="")
+    store = _transition(
+        store=store,
+        to=StoreStatus.APPROVED,
+        by=by,
+        only_from=StoreStatus.SUSPENDED,
+        suspension_reason="",
+    )
     _set_seller(store.owner, True)
     _queue_email(store, "reinstated")
     return store
@@ -330,6 +340,15 @@ STAFF_WRITABLE_FIELDS = (
 )
 
 
+def store_staff_check(*, store: Store, fields: list[str]) -> None:
+    """The rules staff edits of `fields` must keep (the admin's form asks before saving).
+    Raises BusinessValidationError (name or slug taken or reserved)."""
+    if "name" in fields and store_name_taken(name=store.name, exclude_id=store.pk):
+        raise BusinessValidationError({"name": [NAME_TAKEN]})
+    if "slug" in fields:
+        _check_slug(store.slug, exclude_id=store.pk)
+
+
 @transaction.atomic
 def store_staff_update(*, store: Store, fields: list[str]) -> Store:
     """Save staff edits of the given fields of `store` (already set on the instance).
@@ -337,10 +356,7 @@ def store_staff_update(*, store: Store, fields: list[str]) -> Store:
     fields = [name for name in fields if name in STAFF_WRITABLE_FIELDS]
     if not fields:
         return store
-    if "name" in fields and store_name_taken(name=store.name, exclude_id=store.pk):
-        raise BusinessValidationError({"name": [NAME_TAKEN]})
-    if "slug" in fields:
-        _check_slug(store.slug, exclude_id=store.pk)
+    store_staff_check(store=store, fields=fields)
     store.full_clean(exclude=["owner"], validate_unique=False, validate_constraints=False)
     _save(store, update_fields=[*fields, "updated_at"])
     return store

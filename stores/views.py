@@ -27,7 +27,7 @@ from core.serializers import ErrorSerializer
 from stores import services
 from stores.filters import StoreFilter
 from stores.models import Store
-from stores.selectors import store_list_for, store_of
+from stores.selectors import store_list_for, store_list_public, store_of
 from stores.serializers import (
     StoreApplyInput,
     StoreDetailSerializer,
@@ -78,7 +78,16 @@ class StoreViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.Ge
     def get_queryset(self):
         if getattr(self, "swagger_fake_view", False):
             return Store.objects.none()
-        return store_list_for(user=self.request.user)
+        user = self.request.user
+        if self.action == "list" and not user.is_staff:
+            # The directory lists what is open; an owner finds their own at stores/me/.
+            return store_list_public()
+        return store_list_for(user=user)
+
+    def get_serializer_class(self):
+        if self.request is not None and self.request.user.is_staff:
+            return StoreDetailSerializer
+        return StoreSerializer
 
     def get_permissions(self):
         if self.action in {"approve", "reject", "suspend", "reinstate"}:

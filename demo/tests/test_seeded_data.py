@@ -25,11 +25,13 @@ from demo.accounts_seed import DEMO_SHOPPERS, DEMO_USERS, SHOPPER_EMAIL, SHOPPER
 from demo.activity import CARTS_PER_ORDER, WISHLIST_OWNERS
 from demo.catalog_seed import BRANDS, CATALOG_TREE
 from demo.history import PRODUCT_POOL
+from demo.stores_seed import DEMO_STORES
 from demo.tests.seeding import counts, seed
 from orders.models import Order, OrderItem, OrderStatus
 from payments.models import Payment, PaymentStatus
 from recommendations.models import ProductRecommendation, RecommendationKind
 from reviews.models import Review, ReviewStatus
+from stores.models import Store
 from wishlist.models import Wishlist, WishlistItem
 
 pytestmark = pytest.mark.django_db
@@ -63,8 +65,27 @@ def test_seed_creates_the_category_tree_brands_users_and_products(seeded):
     assert Category.objects.count() == len(CATALOG_TREE) + SUBCATEGORY_COUNT
     assert all(top.children.count() >= 3 for top in tops)
     assert Brand.objects.count() == len(BRANDS) >= 10
-    assert User.objects.count() == len(DEMO_USERS) + DEMO_SHOPPERS
+    other_owners = {spec.email for spec in DEMO_STORES} - {spec["email"] for spec in DEMO_USERS}
+    assert User.objects.count() == len(DEMO_USERS) + DEMO_SHOPPERS + len(other_owners)
     assert Product.objects.count() == SEEDED_PRODUCTS
+
+
+def test_stores_of_both_kinds_in_every_review_state_sell_the_products(seeded):
+    stores = {store.slug: store for store in Store.objects.select_related("owner")}
+    assert set(stores) == {spec.slug for spec in DEMO_STORES}
+    assert {store.kind for store in stores.values()} == {"brand", "dermatologist"}
+    assert {store.status for store in stores.values()} == {"approved", "pending", "suspended"}
+    assert stores["solenne-labs"].owner.email == "seller@example.com"
+    assert stores["dr-amara-osei"].verified and stores["dr-amara-osei"].license_number
+    assert not stores["nord-skin-studio"].owner.is_seller  # still waiting for review
+    products = Product.objects.all()
+    assert not products.filter(store__isnull=True).exists()
+    assert not products.filter(store__status="pending").exists()
+    assert products.filter(store__status="suspended").exists()  # hidden from the public
+    for store in stores.values():
+        on_sale = products.filter(store=store, is_active=True, is_deleted=False).count()
+        assert store.product_count == on_sale
+    assert stores["solenne-labs"].product_count > 0
 
 
 def test_demo_users_have_their_roles_a_profile_and_the_printed_password(seeded):
@@ -81,7 +102,7 @@ def test_demo_users_have_their_roles_a_profile_and_the_printed_password(seeded):
 
 
 def test_products_are_varied_and_valid(seeded):
-    products = Product.objects.select_related("category", "brand")
+    products = Product.objects.select_related("category", "brand", "store")
 
     names = list(products.values_list(Lower("name"), flat=True))
     assert len(set(names)) == SEEDED_PRODUCTS == 200
@@ -91,7 +112,7 @@ def test_products_are_varied_and_valid(seeded):
         assert product.brand is not None
         assert product.price > 0
         assert product.price == product.price.quantize(Decimal("0.01"))
-        assert product.created_by.email == "seller@example.com"
+        assert product.created_by_id == product.store.owner_id
         assert product.description
     assert products.values("category").distinct().count() >= 10
     assert products.values("brand").distinct().count() == len(BRANDS)

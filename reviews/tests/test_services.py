@@ -301,13 +301,30 @@ def test_refreshing_many_products_sets_each_rating_in_one_update(django_assert_n
 
     # The savepoint and its release, the lock and the one UPDATE.
     with django_assert_num_queries(4):
-        updated = services.product_ratings_refresh(product_ids=[*ids, *ids])
+        updated = services.product_ratings_refresh(product_ids=[*ids, *ids], stores=False)
 
     assert updated == 4
     assert rating_of(half_up) == (Decimal("3.13"), 8)
     assert rating_of(plain) == (Decimal("5.00"), 1)
     assert rating_of(unreviewed) == (Decimal("0.00"), 0)
     assert rating_of(only_hidden) == (Decimal("0.00"), 0)
+
+
+def test_the_stores_of_refreshed_products_follow_in_a_fixed_number_of_queries(
+    django_assert_max_num_queries,
+):
+    products = [ProductFactory() for _ in range(6)]
+    for product in products:
+        ReviewFactory(product=product, rating=4)
+
+    # The products' refresh (4), then the stores: their ids, their locks, one UPDATE, in a
+    # savepoint (5), however many products and stores.
+    with django_assert_max_num_queries(9):
+        services.product_ratings_refresh(product_ids=[product.pk for product in products])
+
+    for product in products:
+        product.store.refresh_from_db()
+        assert (product.store.average_rating, product.store.review_count) == (Decimal("4.00"), 1)
 
 
 def test_refreshing_products_that_are_gone_updates_nothing(product):

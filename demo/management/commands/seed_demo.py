@@ -9,6 +9,7 @@ from demo.accounts_seed import DEMO_SHOPPERS, DEMO_USERS, SHOPPER_EMAIL, SHOPPER
 from demo.catalog_seed import BATCH_SIZE
 from demo.history import HistoryReport
 from demo.seed import demo_seed
+from demo.stores_seed import DEMO_STORES, STORE_OWNER_PASSWORD
 
 DEFAULT_PRODUCTS = 200
 DEFAULT_ORDERS = 300
@@ -61,17 +62,21 @@ class Command(BaseCommand):
         elapsed = time.monotonic() - started
         self._say(
             self.style.SUCCESS(
-                f"Demo data ready in {elapsed:.1f}s: {report.subcategories} subcategories, "
+                f"Demo data ready in {elapsed:.1f}s: {report.stores} stores, "
+                f"{report.subcategories} subcategories, "
                 f"{report.brands} brands, {report.products_created} products created "
                 f"({products} demo products wanted)."
             )
         )
         self._history(report.history, report.recommendations)
         self._say("Demo accounts (local use only):")
+        printed = {spec["email"] for spec in DEMO_USERS}
         for spec in DEMO_USERS:
             self._say(f"  {spec['role']:<28} {spec['email']:<24} password: {spec['password']}")
         shoppers = f"{SHOPPER_EMAIL.format(1)} .. {SHOPPER_EMAIL.format(DEMO_SHOPPERS)}"
         self._say(f"  {'customers with history':<28} {shoppers}  password: {SHOPPER_PASSWORD}")
+        owners = ", ".join(spec.email for spec in DEMO_STORES if spec.email not in printed)
+        self._say(f"  {'other store owners':<28} {owners}  password: {STORE_OWNER_PASSWORD}")
 
     def _history(self, report: HistoryReport, recommendations: int) -> None:
         orders = sum(report.orders.values())
