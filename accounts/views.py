@@ -42,6 +42,7 @@ from accounts.services import (
     user_deactivate,
     user_update,
 )
+from core.filters import OrderingFilter
 from core.permissions import IsStaff
 from core.routing import UUID_REGEX
 from core.serializers import ErrorSerializer
@@ -258,7 +259,7 @@ class UserAdminViewSet(
     permission_classes = [IsStaff]
     lookup_value_regex = UUID_REGEX
     http_method_names = ["get", "post", "patch", "delete", "head", "options"]
-    filter_backends = [DjangoFilterBackend, filters.SearchFilter, filters.OrderingFilter]
+    filter_backends = [DjangoFilterBackend, filters.SearchFilter, OrderingFilter]
     filterset_class = UserFilter
     search_fields = ["email"]
     ordering_fields = ["email", "date_joined", "last_login"]

@@ -85,35 +85,6 @@ class CategoryFilter(filters.FilterSet):
         return queryset.filter(parent_id=value)
 
 
-class ProductOrderingFilter(filters.OrderingFilter):
-    """`price` sorts by the effective price (discounts included; the stored
-    Product.current_price, so an index serves it), `rating` (or `average_rating`) by the
-    average rating; ties fall back to newest first, then id, so pages never overlap (the
-    price indexes end with the same two columns)."""
-
-    FIELDS = (
-        ("current_price", "price"),
-        ("name", "name"),
-        ("created_at", "created_at"),
-        ("average_rating", "rating"),
-    )
-    ALIASES = {"average_rating": "average_rating"}
-
-    def __init__(self, *args, **kwargs):
-        choices = []
-        for param in [param for _, param in self.FIELDS] + list(self.ALIASES):
-            choices += [(param, param), (f"-{param}", f"-{param}")]
-        kwargs.setdefault("choices", choices)
-        super().__init__(*args, fields=self.FIELDS, **kwargs)
-        self.param_map.update(self.ALIASES)
-
-    def filter(self, qs, value):
-        ordering = [self.get_ordering_value(param) for param in value or () if param]
-        if not ordering:
-            return qs
-        return qs.order_by(*ordering, "-created_at", "id")
-
-
 class ProductFilterForm(forms.Form):
     def clean(self):
         cleaned = super().clean()
@@ -160,9 +131,6 @@ class ProductFilter(filters.FilterSet):
     is_active = StrictBooleanFilter(
         field_name="is_active",
         help_text="Staff and sellers (own products) may list inactive products.",
-    )
-    ordering = ProductOrderingFilter(
-        help_text="Sort order; `-` for descending. Default: `-created_at`."
     )
 
     class Meta:

@@ -204,9 +204,12 @@ class ProductInput(serializers.Serializer):
     discount_percent = serializers.DecimalField(
         max_digits=5,
         decimal_places=2,
+        min_value=Decimal("0"),
+        max_value=Decimal("99.99"),
         required=False,
         allow_null=True,
-        help_text="Percent off, strictly between 0 and 100; null for none.",
+        help_text="Percent off, below 100; 0 or null for none (ends a running promotion and "
+        "clears its window).",
     )
     discount_starts_at = serializers.DateTimeField(required=False, allow_null=True)
     discount_ends_at = serializers.DateTimeField(required=False, allow_null=True)
@@ -224,11 +227,6 @@ class ProductInput(serializers.Serializer):
     def validate_price(self, value: Decimal) -> Decimal:
         if value <= 0:
             raise serializers.ValidationError("The price must be greater than zero.")
-        return value
-
-    def validate_discount_percent(self, value: Decimal | None) -> Decimal | None:
-        if value is not None and not Decimal(0) < value < Decimal(100):
-            raise serializers.ValidationError("The discount must be between 0 and 100 percent.")
         return value
 
     def validate(self, attrs: dict) -> dict:

@@ -75,11 +75,15 @@ def test_business_validation_error_with_field_errors_is_a_400():
     }
 
 
-def test_business_validation_error_with_a_message_only_has_no_errors_key():
+def test_business_validation_error_with_a_message_only_puts_it_under_non_field_errors():
     response = handle(BusinessValidationError("The cart is empty."))
 
     assert response.status_code == 400
-    assert response.data == {"code": "validation_error", "detail": "The cart is empty."}
+    assert response.data == {
+        "code": "validation_error",
+        "detail": "The cart is empty.",
+        "errors": {"non_field_errors": ["The cart is empty."]},
+    }
 
 
 def test_django_validation_error_with_fields_becomes_field_errors():
@@ -130,7 +134,6 @@ def test_django_permission_denied_is_403():
         (exceptions.NotFound(), 404, "not_found"),
         (exceptions.MethodNotAllowed("PUT"), 405, "method_not_allowed"),
         (exceptions.UnsupportedMediaType("text/plain"), 415, "unsupported_media_type"),
-        (exceptions.ParseError("JSON parse error."), 400, "validation_error"),
     ],
 )
 def test_drf_exceptions_map_to_spec_codes(exc, status, code):
@@ -140,6 +143,17 @@ def test_drf_exceptions_map_to_spec_codes(exc, status, code):
     assert response.data["code"] == code
     assert isinstance(response.data["detail"], str)
     assert "errors" not in response.data
+
+
+def test_parse_error_is_a_validation_error_with_its_message_under_non_field_errors():
+    response = handle(exceptions.ParseError("JSON parse error."))
+
+    assert response.status_code == 400
+    assert response.data == {
+        "code": "validation_error",
+        "detail": "JSON parse error.",
+        "errors": {"non_field_errors": ["JSON parse error."]},
+    }
 
 
 def test_throttled_is_429_with_retry_after():

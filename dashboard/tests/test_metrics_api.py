@@ -161,8 +161,11 @@ def test_rates_are_null_when_there_is_nothing_to_divide_by(staff_client):
     assert data["order_completion_rate"] is None
     assert data["payment_success_rate"] is None
     assert data["cart_to_order_conversion"]["rate"] is None
-    assert data["revenue"] == {}
-    assert data["average_order_value"] == {}
+    # No sales: zero figures in the default currency, so a dashboard still has numbers.
+    assert data["revenue"] == {
+        "USD": {"orders": 0, "gross": "0.00", "refunds": "0.00", "net": "0.00"}
+    }
+    assert data["average_order_value"] == {"USD": "0.00"}
 
 
 # --- top products ---------------------------------------------------------------------

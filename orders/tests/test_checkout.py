@@ -134,7 +134,7 @@ def test_checkout_validates_the_inline_address(user, user_client, products, fiel
     response = user_client.post(URL, {"shipping_address": address})
 
     assert response.status_code == 400
-    assert field in response.data["errors"]["shipping_address"]
+    assert f"shipping_address.{field}" in response.data["errors"]
     assert not Order.objects.exists()
 
 
