@@ -210,7 +210,8 @@ class AddressViewSet(viewsets.ModelViewSet):
     serializer_class = AddressSerializer
     permission_classes = [IsAuthenticated]
     lookup_value_regex = UUID_REGEX
-    filter_backends = []
+    # Default first, then newest: `?ordering=` is refused rather than ignored.
+    filter_backends = [OrderingFilter]
 
     def get_queryset(self):
         if getattr(self, "swagger_fake_view", False):

@@ -178,3 +178,30 @@ def test_an_error_detail_given_as_a_dict_is_flattened_to_its_first_message():
 
     assert response.status_code == 403
     assert response.data == {"code": "permission_denied", "detail": "Sellers only."}
+
+
+def test_nested_serializer_errors_are_flattened_to_dotted_field_paths():
+    exc = exceptions.ValidationError(
+        {
+            "shipping_address": {"city": ["Required."], "non_field_errors": ["Bad pair."]},
+            "items": [{}, {"quantity": ["Too many."]}],
+            "concerns": {0: ["Not a choice."]},
+            "name": ["Too long."],
+        }
+    )
+
+    response = handle(exc)
+
+    assert response.data["errors"] == {
+        "shipping_address.city": ["Required."],
+        "shipping_address": ["Bad pair."],
+        "items.1.quantity": ["Too many."],
+        "concerns.0": ["Not a choice."],
+        "name": ["Too long."],
+    }
+
+
+def test_a_domain_validation_error_with_nested_field_errors_is_flattened_too():
+    response = handle(BusinessValidationError({"profile": {"phone": ["Not a number."]}}))
+
+    assert response.data["errors"] == {"profile.phone": ["Not a number."]}

@@ -466,3 +466,16 @@ def test_the_query_count_does_not_grow_with_the_data(
         metrics(staff_client, **MARCH)
     with django_assert_max_num_queries(len(small_seller.captured_queries)):
         metrics(seller_client, **MARCH)
+
+
+def test_a_sellers_window_without_sales_shows_zero_revenue_in_the_default_currency(
+    seller_client, settings
+):
+    settings.DEFAULT_CURRENCY = "EUR"
+
+    data = metrics(seller_client, **MARCH)
+
+    assert data["revenue"] == {
+        "EUR": {"orders": 0, "gross": "0.00", "refunds": None, "net": "0.00"}
+    }
+    assert data["average_order_value"] == {"EUR": "0.00"}
