@@ -41,3 +41,6 @@ def validate_country_code(value: str) -> None:
             _("Enter a two-letter upper-case ISO 3166-1 country code, such as US or DE."),
             code="invalid_country",
         )
+
+
+validate_country_code.openapi_schema = {"enum": sorted(ISO_3166_ALPHA2)}

@@ -2,10 +2,12 @@
 silently ignored filter."""
 
 import uuid
+from decimal import Decimal
 
 from django import forms
 from django.db.models import Q, QuerySet
 from django_filters import rest_framework as filters
+from drf_spectacular.utils import extend_schema_field
 
 from catalog.models import Category, Product
 from catalog.selectors import (
@@ -13,6 +15,7 @@ from catalog.selectors import (
     category_descendant_ids,
     category_ids_matching,
 )
+from core.schema import decimal_pattern
 
 MAX_SEARCH_WORDS = 8
 
@@ -45,6 +48,7 @@ class StrictBooleanFilter(filters.BooleanFilter):
         super().__init__(*args, **kwargs)
 
 
+@extend_schema_field({"type": "string", "pattern": r"^[-a-zA-Z0-9_]+$"})
 class SlugFilter(filters.CharFilter):
     field_class = forms.SlugField
 
@@ -65,6 +69,9 @@ class ParentField(forms.Field):
             ) from None
 
 
+@extend_schema_field(
+    {"anyOf": [{"type": "string", "format": "uuid"}, {"type": "string", "enum": ["null"]}]}
+)
 class ParentFilter(filters.CharFilter):
     field_class = ParentField
 
@@ -97,6 +104,17 @@ class ProductFilterForm(forms.Form):
 _PRICE = {"max_digits": 12, "decimal_places": 2, "min_value": 0}
 
 
+@extend_schema_field(
+    {
+        "type": "string",
+        "format": "decimal",
+        "pattern": decimal_pattern(max_digits=12, decimal_places=2, min_value=Decimal(0)),
+    }
+)
+class PriceFilter(filters.NumberFilter):
+    """An amount of at most 10 whole digits and 2 decimals, 0 or more."""
+
+
 class ProductFilter(filters.FilterSet):
     search = filters.CharFilter(
         method="filter_search",
@@ -112,13 +130,13 @@ class ProductFilter(filters.FilterSet):
     )
     brand = SlugFilter(field_name="brand__slug", help_text="Brand slug.")
     # Both read the stored effective price (Product.current_price), which an index serves.
-    min_price = filters.NumberFilter(
+    min_price = PriceFilter(
         field_name="current_price",
         lookup_expr="gte",
         help_text="Effective price at least.",
         **_PRICE,
     )
-    max_price = filters.NumberFilter(
+    max_price = PriceFilter(
         field_name="current_price",
         lookup_expr="lte",
         help_text="Effective price at most.",
