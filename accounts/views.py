@@ -42,6 +42,7 @@ from accounts.services import (
     user_deactivate,
     user_update,
 )
+from core.filters import OrderingFilter
 from core.permissions import IsStaff
 from core.routing import UUID_REGEX
 from core.serializers import ErrorSerializer
@@ -209,7 +210,8 @@ class AddressViewSet(viewsets.ModelViewSet):
     serializer_class = AddressSerializer
     permission_classes = [IsAuthenticated]
     lookup_value_regex = UUID_REGEX
-    filter_backends = []
+    # Default first, then newest: `?ordering=` is refused rather than ignored.
+    filter_backends = [OrderingFilter]
 
     def get_queryset(self):
         if getattr(self, "swagger_fake_view", False):
@@ -258,7 +260,7 @@ class UserAdminViewSet(
     permission_classes = [IsStaff]
     lookup_value_regex = UUID_REGEX
     http_method_names = ["get", "post", "patch", "delete", "head", "options"]
-    filter_backends = [DjangoFilterBackend, filters.SearchFilter, filters.OrderingFilter]
+    filter_backends = [DjangoFilterBackend, filters.SearchFilter, OrderingFilter]
     filterset_class = UserFilter
     search_fields = ["email"]
     ordering_fields = ["email", "date_joined", "last_login"]

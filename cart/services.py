@@ -6,6 +6,7 @@ requests on one cart run one after the other instead of both checking, then both
 
 import secrets
 from datetime import timedelta
+from decimal import Decimal
 from uuid import UUID
 
 from django.db import transaction
@@ -22,7 +23,7 @@ from cart.selectors import (
 )
 from catalog.models import Product
 from core.exceptions import BusinessValidationError
-from core.money import quantize_money
+from core.money import MONEY_MAX, money_fits, quantize_money
 from coupons.selectors import coupon_get_by_code
 from coupons.services import coupon_check
 
@@ -55,6 +56,23 @@ def _stock_error(*, product: Product, in_cart: int = 0) -> BusinessValidationErr
     else:
         message = f"Only {available} in stock."
     return BusinessValidationError({"quantity": [message]}, detail=message)
+
+
+def _check_amounts_fit(*, cart: Cart, product: Product, quantity: int) -> None:
+    """Refuse a line whose total, or a cart whose total, could not be stored in an order
+    (money columns end at MONEY_MAX): checkout would fail on it anyway."""
+    line_total = quantize_money(product.effective_price * quantity)
+    others = sum(
+        (line.line_total for line in cart_lines(cart=cart) if line.product.pk != product.pk),
+        Decimal("0"),
+    )
+    if money_fits(line_total) and money_fits(others + line_total):
+        return
+    message = (
+        f"This quantity would bring the cart's total over {MONEY_MAX} {product.currency}, "
+        "the largest amount an order can hold."
+    )
+    raise BusinessValidationError({"quantity": [message]}, message)
 
 
 # --- finding (or making) the caller's cart ----------------------------------------------
@@ -159,7 +177,8 @@ def cart_for_request(*, user, token: str | None, create: bool) -> Cart | None:
 def cart_add_item(*, cart: Cart, product_id: UUID, quantity: int) -> CartItem:
     """Add `quantity` of a product to the cart, increasing its line if it has one.
     Raises BusinessValidationError (unknown, inactive or deleted product; another
-    currency than the cart's lines; more than the stock) or CartGone."""
+    currency than the cart's lines; more than the stock; a total an order could not
+    hold) or CartGone."""
     cart = _lock(cart)
     product = Product.objects.select_related("store").filter(pk=product_id).first()
     if product is None or not product_is_available(product):
@@ -175,6 +194,7 @@ def cart_add_item(*, cart: Cart, product_id: UUID, quantity: int) -> CartItem:
     held = line.quantity if line else 0
     if held + quantity > product.stock_quantity:
         raise _stock_error(product=product, in_cart=held)
+    _check_amounts_fit(cart=cart, product=product, quantity=held + quantity)
     if line is None:
         line = CartItem.objects.create(cart=cart, product=product, quantity=quantity)
     else:
@@ -187,8 +207,8 @@ def cart_add_item(*, cart: Cart, product_id: UUID, quantity: int) -> CartItem:
 @transaction.atomic
 def cart_item_set_quantity(*, cart: Cart, item_id: UUID, quantity: int) -> CartItem:
     """Set a line's quantity (at least 1; removing is cart_item_remove). Raises
-    CartItemNotFound, BusinessValidationError (product gone, more than the stock) or
-    CartGone."""
+    CartItemNotFound, BusinessValidationError (product gone, more than the stock, a total
+    an order could not hold) or CartGone."""
     cart = _lock(cart)
     line = CartItem.objects.select_related("product__store").filter(cart=cart, pk=item_id).first()
     if line is None:
@@ -202,6 +222,7 @@ def cart_item_set_quantity(*, cart: Cart, item_id: UUID, quantity: int) -> CartI
         )
     if quantity > line.product.stock_quantity:
         raise _stock_error(product=line.product)
+    _check_amounts_fit(cart=cart, product=line.product, quantity=quantity)
     line.quantity = quantity
     line.save(update_fields=["quantity", "updated_at"])
     _touch(cart)

@@ -166,6 +166,9 @@ class CartCouponView(_CartAPIView):
 
 
 class CartItemView(_CartAPIView):
+    # PUT and PATCH both set the quantity, which is required.
+    partial_patch = False
+
     def _set_quantity(self, request, item_id):
         serializer = CartItemQuantityInput(data=request.data)
         serializer.is_valid(raise_exception=True)

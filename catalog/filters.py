@@ -2,10 +2,12 @@
 silently ignored filter."""
 
 import uuid
+from decimal import Decimal
 
 from django import forms
 from django.db.models import Q, QuerySet
 from django_filters import rest_framework as filters
+from drf_spectacular.utils import extend_schema_field
 
 from catalog.models import Category, Product
 from catalog.selectors import (
@@ -13,6 +15,7 @@ from catalog.selectors import (
     category_descendant_ids,
     category_ids_matching,
 )
+from core.schema import decimal_pattern
 
 MAX_SEARCH_WORDS = 8
 
@@ -45,6 +48,7 @@ class StrictBooleanFilter(filters.BooleanFilter):
         super().__init__(*args, **kwargs)
 
 
+@extend_schema_field({"type": "string", "pattern": r"^[-a-zA-Z0-9_]+$"})
 class SlugFilter(filters.CharFilter):
     field_class = forms.SlugField
 
@@ -65,6 +69,9 @@ class ParentField(forms.Field):
             ) from None
 
 
+@extend_schema_field(
+    {"anyOf": [{"type": "string", "format": "uuid"}, {"type": "string", "enum": ["null"]}]}
+)
 class ParentFilter(filters.CharFilter):
     field_class = ParentField
 
@@ -85,35 +92,6 @@ class CategoryFilter(filters.FilterSet):
         return queryset.filter(parent_id=value)
 
 
-class ProductOrderingFilter(filters.OrderingFilter):
-    """`price` sorts by the effective price (discounts included; the stored
-    Product.current_price, so an index serves it), `rating` (or `average_rating`) by the
-    average rating; ties fall back to newest first, then id, so pages never overlap (the
-    price indexes end with the same two columns)."""
-
-    FIELDS = (
-        ("current_price", "price"),
-        ("name", "name"),
-        ("created_at", "created_at"),
-        ("average_rating", "rating"),
-    )
-    ALIASES = {"average_rating": "average_rating"}
-
-    def __init__(self, *args, **kwargs):
-        choices = []
-        for param in [param for _, param in self.FIELDS] + list(self.ALIASES):
-            choices += [(param, param), (f"-{param}", f"-{param}")]
-        kwargs.setdefault("choices", choices)
-        super().__init__(*args, fields=self.FIELDS, **kwargs)
-        self.param_map.update(self.ALIASES)
-
-    def filter(self, qs, value):
-        ordering = [self.get_ordering_value(param) for param in value or () if param]
-        if not ordering:
-            return qs
-        return qs.order_by(*ordering, "-created_at", "id")
-
-
 class ProductFilterForm(forms.Form):
     def clean(self):
         cleaned = super().clean()
@@ -124,6 +102,17 @@ class ProductFilterForm(forms.Form):
 
 
 _PRICE = {"max_digits": 12, "decimal_places": 2, "min_value": 0}
+
+
+@extend_schema_field(
+    {
+        "type": "string",
+        "format": "decimal",
+        "pattern": decimal_pattern(max_digits=12, decimal_places=2, min_value=Decimal(0)),
+    }
+)
+class PriceFilter(filters.NumberFilter):
+    """An amount of at most 10 whole digits and 2 decimals, 0 or more."""
 
 
 class ProductFilter(filters.FilterSet):
@@ -141,13 +130,13 @@ class ProductFilter(filters.FilterSet):
     )
     brand = SlugFilter(field_name="brand__slug", help_text="Brand slug.")
     # Both read the stored effective price (Product.current_price), which an index serves.
-    min_price = filters.NumberFilter(
+    min_price = PriceFilter(
         field_name="current_price",
         lookup_expr="gte",
         help_text="Effective price at least.",
         **_PRICE,
     )
-    max_price = filters.NumberFilter(
+    max_price = PriceFilter(
         field_name="current_price",
         lookup_expr="lte",
         help_text="Effective price at most.",
@@ -163,9 +152,6 @@ class ProductFilter(filters.FilterSet):
     is_active = StrictBooleanFilter(
         field_name="is_active",
         help_text="Staff and sellers (own products) may list inactive products.",
-    )
-    ordering = ProductOrderingFilter(
-        help_text="Sort order; `-` for descending. Default: `-created_at`."
     )
 
     class Meta:

@@ -198,7 +198,12 @@ class ProductInput(serializers.Serializer):
 
     name = serializers.CharField(max_length=200)
     description = serializers.CharField(required=False, allow_blank=True)
-    price = serializers.DecimalField(**MONEY, help_text="Greater than 0, at most 2 decimals.")
+    price = serializers.DecimalField(
+        **MONEY,
+        min_value=Decimal("0.01"),
+        error_messages={"min_value": "The price must be greater than zero."},
+        help_text="Greater than 0, at most 2 decimals.",
+    )
     currency = serializers.RegexField(
         r"^[A-Z]{3}\Z",
         required=False,
@@ -208,9 +213,12 @@ class ProductInput(serializers.Serializer):
     discount_percent = serializers.DecimalField(
         max_digits=5,
         decimal_places=2,
+        min_value=Decimal("0"),
+        max_value=Decimal("99.99"),
         required=False,
         allow_null=True,
-        help_text="Percent off, strictly between 0 and 100; null for none.",
+        help_text="Percent off, below 100; 0 or null for none (ends a running promotion and "
+        "clears its window).",
     )
     discount_starts_at = serializers.DateTimeField(required=False, allow_null=True)
     discount_ends_at = serializers.DateTimeField(required=False, allow_null=True)
@@ -231,16 +239,6 @@ class ProductInput(serializers.Serializer):
             raise serializers.ValidationError(PRODUCT_NAME_TAKEN)
         return value
 
-    def validate_price(self, value: Decimal) -> Decimal:
-        if value <= 0:
-            raise serializers.ValidationError("The price must be greater than zero.")
-        return value
-
-    def validate_discount_percent(self, value: Decimal | None) -> Decimal | None:
-        if value is not None and not Decimal(0) < value < Decimal(100):
-            raise serializers.ValidationError("The discount must be between 0 and 100 percent.")
-        return value
-
     def validate(self, attrs: dict) -> dict:
         def current(field):
             if field in attrs:
@@ -259,6 +257,12 @@ class ProductDiscountInput(serializers.Serializer):
     discount_percent = serializers.DecimalField(
         max_digits=5,
         decimal_places=2,
+        min_value=Decimal("0.01"),
+        max_value=Decimal("99.99"),
+        error_messages={
+            "min_value": "The discount must be between 0 and 100 percent.",
+            "max_value": "The discount must be between 0 and 100 percent.",
+        },
         help_text="Percent off the price, strictly between 0 and 100, at most 2 decimals.",
     )
     starts_at = serializers.DateTimeField(

@@ -209,9 +209,18 @@ def _check_discount_window(product: Product) -> None:
         )
 
 
+def _end_zero_discount(product: Product) -> None:
+    # A discount of 0 % is no discount: the promotion ends, its window with it.
+    if product.discount_percent is not None and product.discount_percent == 0:
+        product.discount_percent = None
+        product.discount_starts_at = None
+        product.discount_ends_at = None
+
+
 def _save_product(product: Product) -> None:
     """Validate and save. Two writers can both pass the name check; the partial unique
     index decides, and the loser gets a 400 on `name` instead of a 500."""
+    _end_zero_discount(product)
     _check_discount_window(product)
     if product_name_taken(name=product.name, exclude_id=product.pk):
         raise BusinessValidationError({"name": [PRODUCT_NAME_TAKEN]})

@@ -33,6 +33,7 @@ from catalog.serializers import (
     ProductInput,
     ProductSerializer,
 )
+from core.filters import OrderingFilter
 from core.permissions import IsStaffOrReadOnly
 from core.routing import UUID_REGEX
 from core.serializers import ErrorSerializer
@@ -100,7 +101,7 @@ class CategoryViewSet(_CatalogWriteMixin, viewsets.ModelViewSet):
     lookup_value_regex = UUID_REGEX
     input_serializer_class = CategoryInput
     output_serializer_class = CategorySerializer
-    filter_backends = [DjangoFilterBackend, filters.SearchFilter, filters.OrderingFilter]
+    filter_backends = [DjangoFilterBackend, filters.SearchFilter, OrderingFilter]
     filterset_class = CategoryFilter
     search_fields = ["name"]
     ordering_fields = ["name", "created_at"]
@@ -127,7 +128,7 @@ class BrandViewSet(_CatalogWriteMixin, viewsets.ModelViewSet):
     lookup_value_regex = UUID_REGEX
     input_serializer_class = BrandInput
     output_serializer_class = BrandSerializer
-    filter_backends = [filters.SearchFilter, filters.OrderingFilter]
+    filter_backends = [filters.SearchFilter, OrderingFilter]
     search_fields = ["name"]
     ordering_fields = ["name", "created_at"]
     ordering = ["name", "id"]
@@ -159,8 +160,18 @@ class ProductViewSet(_CatalogWriteMixin, viewsets.ModelViewSet):
     lookup_value_regex = UUID_REGEX
     input_serializer_class = ProductInput
     output_serializer_class = ProductSerializer
-    filter_backends = [DjangoFilterBackend]
+    filter_backends = [DjangoFilterBackend, OrderingFilter]
     filterset_class = ProductFilter
+    # `price` is the stored effective price (discounts included), which an index serves;
+    # ties fall back to newest first, then id (the price indexes end with those columns).
+    ordering_fields = {
+        "price": "current_price",
+        "name": "name",
+        "created_at": "created_at",
+        "rating": "average_rating",
+        "average_rating": "average_rating",
+    }
+    ordering_tiebreak = ("-created_at", "id")
 
     def get_queryset(self):
         return product_list_for(user=self.request.user)

@@ -55,6 +55,8 @@ INSTALLED_APPS = [
 ]
 
 MIDDLEWARE = [
+    # First: an oversize body is refused before any other layer could read it.
+    "core.middleware.RequestBodyLimitMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
@@ -153,8 +155,18 @@ STORAGES = {
     },
 }
 MAX_IMAGE_UPLOAD_BYTES = config("MAX_IMAGE_UPLOAD_BYTES", default=5 * 1024 * 1024, cast=int)
-# Django refuses bodies larger than this before any view runs; leave room for multipart.
-DATA_UPLOAD_MAX_MEMORY_SIZE = MAX_IMAGE_UPLOAD_BYTES + 1024 * 1024
+# Decoded size cap of an uploaded image (width x height): a few KB of PNG can describe
+# a 40-megapixel canvas that takes hundreds of MB to decode. Default 4096 x 4096.
+MAX_IMAGE_PIXELS = config("MAX_IMAGE_PIXELS", default=4096 * 4096, cast=int)
+# Request bodies are refused (413) from their Content-Length above these, before they are
+# read: multipart bodies (uploads) get the image cap plus room for the other fields, every
+# other body (JSON, forms) the smaller limit.
+MAX_REQUEST_BODY_BYTES = config("MAX_REQUEST_BODY_BYTES", default=1024 * 1024, cast=int)
+MAX_MULTIPART_BODY_BYTES = config(
+    "MAX_MULTIPART_BODY_BYTES", default=MAX_IMAGE_UPLOAD_BYTES + 1024 * 1024, cast=int
+)
+# Django's own check of the non-file part of a body agrees with the limit above.
+DATA_UPLOAD_MAX_MEMORY_SIZE = MAX_REQUEST_BODY_BYTES
 
 # --- Email ----------------------------------------------------------------------------
 EMAIL_BACKEND = config("EMAIL_BACKEND", default="django.core.mail.backends.console.EmailBackend")
@@ -222,7 +234,7 @@ REST_FRAMEWORK = {
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
     "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer"],
     "DEFAULT_PARSER_CLASSES": [
-        "rest_framework.parsers.JSONParser",
+        "core.parsers.JSONParser",
         "rest_framework.parsers.MultiPartParser",
         "rest_framework.parsers.FormParser",
     ],
@@ -230,8 +242,9 @@ REST_FRAMEWORK = {
     "PAGE_SIZE": config("API_PAGE_SIZE", default=20, cast=int),
     "DEFAULT_FILTER_BACKENDS": [
         "django_filters.rest_framework.DjangoFilterBackend",
-        "rest_framework.filters.OrderingFilter",
+        "core.filters.OrderingFilter",
     ],
+    "DEFAULT_METADATA_CLASS": "core.metadata.Metadata",
     "DEFAULT_THROTTLE_CLASSES": [
         "rest_framework.throttling.AnonRateThrottle",
         "rest_framework.throttling.UserRateThrottle",
@@ -242,6 +255,7 @@ REST_FRAMEWORK = {
         "login": config("THROTTLE_LOGIN", default="10/min"),
         "register": config("THROTTLE_REGISTER", default="5/min"),
         "password_reset": config("THROTTLE_PASSWORD_RESET", default="5/hour"),
+        "stripe_webhook": config("THROTTLE_STRIPE_WEBHOOK", default="300/min"),
     },
     # 0 means "use REMOTE_ADDR": X-Forwarded-For is trusted only when a known number of
     # proxies sits in front of the app, so a client cannot pick its own throttle key.
@@ -296,6 +310,7 @@ SPECTACULAR_SETTINGS = {
         "StoreKindEnum": "stores.models.StoreKind",
         "StoreStatusEnum": "stores.models.StoreStatus",
         "CouponKindEnum": "coupons.models.CouponKind",
+        "CountryCodeEnum": "core.countries.COUNTRY_CODES",
     },
 }
 

@@ -41,3 +41,8 @@ def validate_country_code(value: str) -> None:
             _("Enter a two-letter upper-case ISO 3166-1 country code, such as US or DE."),
             code="invalid_country",
         )
+
+
+# The schema shows the codes as one enum (named CountryCodeEnum in the settings).
+COUNTRY_CODES = sorted(ISO_3166_ALPHA2)
+validate_country_code.openapi_schema = {"enum": COUNTRY_CODES}

@@ -1,11 +1,21 @@
 """Domain errors and the one exception handler that gives every error the SPEC shape:
 
 {"code": "validation_error", "detail": "Invalid input.", "errors": {"field": ["..."]}}
+
+A `validation_error` always carries `errors`, one flat object of lists of messages: a
+nested field is named by its path (`shipping_address.city`, `items.0.quantity`), and an
+error of the whole input is under `non_field_errors`.
 """
 
 import logging
 
 from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
+from django.core.exceptions import (
+    RequestDataTooBig,
+    SuspiciousOperation,
+    TooManyFieldsSent,
+    TooManyFilesSent,
+)
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.http import Http404
 from rest_framework import exceptions, status
@@ -102,10 +112,48 @@ _CODE_BY_CLASS = {
 }
 
 
+NON_FIELD_ERRORS = "non_field_errors"
+
+
+def flatten_errors(errors, prefix: str = "") -> dict[str, list[str]]:
+    """`{field: [message]}` from DRF's nested error detail: a nested serializer's errors
+    are named by their dotted path (`shipping_address.city`), a list's by the item's index
+    (`items.0.quantity`); messages that are not under a field go to `non_field_errors`."""
+    flat: dict[str, list[str]] = {}
+
+    def add(path: str, message) -> None:
+        flat.setdefault(path or NON_FIELD_ERRORS, []).append(str(message))
+
+    def walk(node, path: str) -> None:
+        if isinstance(node, dict):
+            for key, value in node.items():
+                key = str(key)
+                walk(value, path if key == NON_FIELD_ERRORS else f"{path}.{key}".lstrip("."))
+        elif isinstance(node, list | tuple):
+            if all(not isinstance(item, dict | list | tuple) for item in node):
+                for message in node:
+                    add(path, message)
+                return
+            for index, item in enumerate(node):
+                # A list of per-item errors (many=True): empty entries are valid items.
+                if isinstance(item, dict | list | tuple):
+                    walk(item, f"{path}.{index}".lstrip("."))
+                else:
+                    add(path, item)
+        else:
+            add(path, node)
+
+    walk(errors, prefix)
+    return flat
+
+
 def error_body(code: str, detail: str, errors: dict | None = None, **extra) -> dict:
     """The SPEC error shape; `extra` adds context a client can act on (e.g. the `lines`
-    of an insufficient_stock answer)."""
+    of an insufficient_stock answer). A validation error always gets `errors` (the detail
+    under `non_field_errors` when no field is named)."""
     body = {"code": code, "detail": str(detail)}
+    if code == "validation_error":
+        errors = flatten_errors(errors) if errors else {NON_FIELD_ERRORS: [str(detail)]}
     if errors is not None:
         body["errors"] = errors
     body.update(extra)
@@ -127,9 +175,27 @@ def _flatten_detail(detail) -> str:
     return str(detail)
 
 
+def request_error_response_data(exc: SuspiciousOperation) -> tuple[int, dict]:
+    """Status and body for what Django raises while reading a request it refuses: a body
+    over DATA_UPLOAD_MAX_MEMORY_SIZE (413), too many fields, query parameters or files, a
+    broken multipart body (400)."""
+    if isinstance(exc, RequestDataTooBig):
+        return 413, error_body("request_too_large", "The request body is too large.")
+    if isinstance(exc, TooManyFieldsSent):
+        message = "Too many fields or query parameters."
+    elif isinstance(exc, TooManyFilesSent):
+        message = "Too many files."
+    else:
+        message = "The request could not be read."
+    return 400, error_body("validation_error", message)
+
+
 def exception_handler(exc, context):
     if isinstance(exc, DomainError):
         return Response(error_body(exc.code, exc.detail, **exc.extra), status=exc.status)
+    if isinstance(exc, SuspiciousOperation):
+        status_code, body = request_error_response_data(exc)
+        return Response(body, status=status_code)
     if isinstance(exc, DjangoValidationError):
         exc = exceptions.ValidationError(as_serializer_error(exc))
     elif isinstance(exc, Http404):
@@ -152,7 +218,8 @@ def exception_handler(exc, context):
         errors = exc.detail if isinstance(exc.detail, dict) else {"non_field_errors": exc.detail}
         response.data = error_body("validation_error", "Invalid input.", errors)
     elif isinstance(exc, exceptions.ParseError):
-        response.data = error_body("validation_error", _flatten_detail(exc.detail))
+        detail = _flatten_detail(exc.detail)
+        response.data = error_body("validation_error", detail, {NON_FIELD_ERRORS: [detail]})
     else:
         response.data = error_body(code, _flatten_detail(exc.detail))
     return response

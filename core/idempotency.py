@@ -14,7 +14,6 @@ from datetime import timedelta
 from django.conf import settings
 from django.db import IntegrityError, transaction
 from django.utils import timezone
-from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter
 from rest_framework import status
 from rest_framework.response import Response
@@ -27,7 +26,8 @@ MAX_KEY_LENGTH = 255
 
 IDEMPOTENCY_KEY_PARAMETER = OpenApiParameter(
     name=HEADER,
-    type=OpenApiTypes.STR,
+    # Printable: no control characters (ASCII 0-31 and 127); HTTP headers carry latin-1.
+    type={"type": "string", "minLength": 1, "maxLength": 255, "pattern": r"^[ -~]+$"},
     location=OpenApiParameter.HEADER,
     required=False,
     description=(

@@ -1,7 +1,9 @@
 import json
+from io import RawIOBase
 
 from django.conf import settings
-from django.http import HttpResponse
+from django.core.exceptions import RequestDataTooBig
+from django.http import HttpResponse, JsonResponse
 from django.utils.cache import patch_cache_control, patch_vary_headers
 
 from core.exceptions import _CODE_BY_STATUS, error_body
@@ -14,6 +16,74 @@ _REASON = {
     413: "Request body too large.",
     500: "A server error occurred.",
 }
+
+
+class _CappedStream(RawIOBase):
+    """A request body of unknown length (chunked), readable up to `limit` bytes; reading
+    past that raises RequestDataTooBig, which the error handlers answer with a 413."""
+
+    def __init__(self, stream, limit: int):
+        self._stream, self._left = stream, limit
+
+    def readable(self) -> bool:
+        return True
+
+    def read(self, size: int = -1) -> bytes:
+        # One byte more than is left tells "exactly the limit" from "over it".
+        want = self._left + 1 if size is None or size < 0 else min(size, self._left + 1)
+        data = self._stream.read(want)
+        if len(data) > self._left:
+            raise RequestDataTooBig("The request body is too large.")
+        self._left -= len(data)
+        return data
+
+    def readline(self, size: int = -1) -> bytes:
+        want = self._left + 1 if size is None or size < 0 else min(size, self._left + 1)
+        data = self._stream.readline(want)
+        if len(data) > self._left:
+            raise RequestDataTooBig("The request body is too large.")
+        self._left -= len(data)
+        return data
+
+
+class RequestBodyLimitMiddleware:
+    """First of all middleware: a body over the limit is refused (413) from its
+    Content-Length, before anything reads a byte of it. Multipart bodies (uploads) may
+    reach MAX_MULTIPART_BODY_BYTES, every other body MAX_REQUEST_BODY_BYTES. A body whose
+    length is not announced (chunked; the server then ends the stream itself, which it
+    says with `wsgi.input_terminated`) is read through a stream that stops at the limit."""
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    @staticmethod
+    def limit_for(request) -> int:
+        content_type = request.META.get("CONTENT_TYPE", "").lower()
+        if content_type.startswith("multipart/"):
+            return settings.MAX_MULTIPART_BODY_BYTES
+        return settings.MAX_REQUEST_BODY_BYTES
+
+    def __call__(self, request):
+        limit = self.limit_for(request)
+        declared = request.META.get("CONTENT_LENGTH", "")
+        if declared:
+            try:
+                length = int(declared)
+            except ValueError:
+                length = -1
+            if length < 0:
+                return JsonResponse(
+                    error_body("validation_error", "The Content-Length header is not a length."),
+                    status=400,
+                )
+            if length > limit:
+                detail = f"The request body is too large: at most {limit} bytes are accepted."
+                return JsonResponse(error_body("request_too_large", detail), status=413)
+        elif getattr(request, "environ", {}).get("wsgi.input_terminated"):
+            # Django reads nothing of a body without Content-Length; code that reads the
+            # raw stream (request.body) gets at most the limit, then a 413.
+            request._stream = _CappedStream(request.environ["wsgi.input"], limit)
+        return self.get_response(request)
 
 
 class ApiErrorPagesMiddleware:

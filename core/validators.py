@@ -4,12 +4,12 @@ from PIL import Image, UnidentifiedImageError
 from rest_framework import serializers
 
 ALLOWED_IMAGE_FORMATS = {"JPEG", "PNG", "WEBP", "GIF"}
-# Refuse decompression bombs: a tiny file that expands to gigabytes of pixels.
-MAX_IMAGE_PIXELS = 40_000_000
 
 
 def validate_image_upload(file):
-    """Accept only real JPEG/PNG/WebP/GIF images under the configured size cap.
+    """Accept only real JPEG/PNG/WebP/GIF images under the configured size caps (bytes,
+    and pixels: MAX_IMAGE_PIXELS refuses decompression bombs, tiny files that expand to
+    hundreds of megabytes once decoded).
 
     The content is decoded with Pillow: the file name and the client's content type
     are never trusted. Raises a DRF ValidationError (a 400 in the SPEC shape)."""
@@ -24,8 +24,13 @@ def validate_image_upload(file):
         with Image.open(file) as image:
             image_format = image.format
             width, height = image.size
-            if width * height > MAX_IMAGE_PIXELS:
-                raise serializers.ValidationError(_("Image dimensions are too large."))
+            # Read from the header, before any pixel is decoded.
+            max_pixels = settings.MAX_IMAGE_PIXELS
+            if width * height > max_pixels:
+                raise serializers.ValidationError(
+                    _("Image is %(width)dx%(height)d pixels; the limit is %(limit)d pixels.")
+                    % {"width": width, "height": height, "limit": max_pixels}
+                )
             image.verify()
     except serializers.ValidationError:
         raise

@@ -2,6 +2,7 @@ import logging
 
 from django.conf import settings
 from django.core.cache import cache
+from django.core.exceptions import SuspiciousOperation
 from django.db import connection
 from django.http import JsonResponse
 from drf_spectacular.utils import extend_schema, inline_serializer
@@ -15,7 +16,7 @@ from rest_framework.decorators import (
 from rest_framework.permissions import AllowAny
 from rest_framework.response import Response
 
-from core.exceptions import error_body
+from core.exceptions import error_body, request_error_response_data
 
 logger = logging.getLogger(__name__)
 
@@ -71,6 +72,11 @@ def _json_error(status: int, code: str, detail: str) -> JsonResponse:
 
 
 def bad_request(request, exception=None):
+    # Django answers here for what it refuses while reading a request outside DRF (a body
+    # over the limit, too many fields): each gets its own status and message.
+    if isinstance(exception, SuspiciousOperation):
+        status, body = request_error_response_data(exception)
+        return JsonResponse(body, status=status)
     return _json_error(400, "validation_error", "Bad request.")
 
 

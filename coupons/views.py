@@ -6,6 +6,7 @@ from drf_spectacular.utils import OpenApiResponse, extend_schema, extend_schema_
 from rest_framework import filters, status, viewsets
 from rest_framework.response import Response
 
+from core.filters import OrderingFilter
 from core.permissions import IsStaff
 from core.routing import UUID_REGEX
 from core.serializers import ErrorSerializer
@@ -56,7 +57,7 @@ class CouponViewSet(viewsets.ModelViewSet):
     permission_classes = [IsStaff]
     serializer_class = CouponSerializer
     lookup_value_regex = UUID_REGEX
-    filter_backends = [DjangoFilterBackend, filters.SearchFilter, filters.OrderingFilter]
+    filter_backends = [DjangoFilterBackend, filters.SearchFilter, OrderingFilter]
     filterset_class = CouponFilter
     search_fields = ["code"]
     ordering_fields = ["code", "created_at", "valid_until", "times_used"]

@@ -13,6 +13,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from decimal import ROUND_HALF_UP, Decimal
 
+from django.conf import settings
 from django.db.models import (
     Case,
     CharField,
@@ -228,6 +229,9 @@ def metrics_compute(*, user, window: MetricsWindow, top: int, low_stock_threshol
         figures["gross"] += row["gross"]
         figures["refunds"] += row.get("refunds", ZERO)
 
+    if not revenue:
+        # A window without sales still has figures to draw: zero, in the store's currency.
+        revenue[settings.DEFAULT_CURRENCY] = {"orders": 0, "gross": ZERO, "refunds": ZERO}
     for figures in revenue.values():
         figures["gross"] = quantize_money(figures["gross"])
         if seller is None:
@@ -239,8 +243,9 @@ def metrics_compute(*, user, window: MetricsWindow, top: int, low_stock_threshol
     revenue = dict(sorted(revenue.items()))
     average_order_value = {
         currency: quantize_money(figures["gross"] / figures["orders"])
-        for currency, figures in revenue.items()
         if figures["orders"]
+        else ZERO
+        for currency, figures in revenue.items()
     }
 
     placed = sum(by_status.values())

@@ -8,6 +8,7 @@ from django.utils.dateparse import parse_date, parse_datetime
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
+from core.datetimes import InstantOutOfRange, instant_to_utc
 from dashboard.selectors import SCOPE_ALL, SCOPE_SELLER, MetricsWindow
 from orders.models import OrderStatus
 
@@ -24,7 +25,7 @@ MAX_LOW_STOCK = 1_000_000
 )
 class DateOrDateTimeField(serializers.Field):
     """An ISO 8601 date (2026-05-01) or datetime (2026-05-01T12:00:00Z). Gives
-    (aware datetime, is_date_only); a date gives its midnight."""
+    (datetime in UTC, is_date_only); a date gives its midnight."""
 
     default_error_messages = {
         "invalid": "Use an ISO 8601 date (2026-05-01) or datetime (2026-05-01T12:00:00Z)."
@@ -42,12 +43,10 @@ class DateOrDateTimeField(serializers.Field):
             self.fail("invalid")
         if day is not None:
             moment = datetime.datetime.combine(day, datetime.time.min)
-        if timezone.is_naive(moment):
-            try:
-                moment = timezone.make_aware(moment)
-            except (OverflowError, ValueError):  # the very first or last representable days
-                self.fail("invalid")
-        return moment, day is not None
+        try:
+            return instant_to_utc(moment), day is not None
+        except InstantOutOfRange as exc:
+            raise serializers.ValidationError(str(exc), code="out_of_range") from None
 
     def to_representation(self, value):
         return value
@@ -230,10 +229,12 @@ class MetricsSerializer(serializers.Serializer):
     )
     revenue = serializers.DictField(
         child=MetricsRevenueSerializer(),
-        help_text="Per currency: paid, shipped and delivered orders placed in the window.",
+        help_text="Per currency: paid, shipped and delivered orders placed in the window. "
+        "A window without such orders shows zeros in the default currency.",
     )
     average_order_value = serializers.DictField(
-        child=_money(), help_text="Per currency: gross revenue / its orders."
+        child=_money(),
+        help_text="Per currency: gross revenue / its orders (0.00 without orders).",
     )
     orders_by_status = MetricsOrdersByStatusSerializer(
         help_text="Orders placed in the window, per status (sellers: holding their products)."

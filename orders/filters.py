@@ -3,17 +3,17 @@
 import datetime
 
 from django import forms
-from django.utils import timezone
 from django.utils.dateparse import parse_date, parse_datetime
 from django_filters import rest_framework as filters
 from drf_spectacular.utils import extend_schema_field
 
+from core.datetimes import InstantOutOfRange, instant_to_utc
 from orders.models import Order, OrderStatus
 
 
 class DateOrDateTimeField(forms.Field):
     """An ISO 8601 date (2026-05-01) or datetime (2026-05-01T12:00:00Z). Returns
-    (aware datetime, is_date_only)."""
+    (datetime in UTC, is_date_only)."""
 
     def to_python(self, value):
         if value in (None, ""):
@@ -32,9 +32,10 @@ class DateOrDateTimeField(forms.Field):
             )
         if day is not None:
             moment = datetime.datetime.combine(day, datetime.time.min)
-        if timezone.is_naive(moment):
-            moment = timezone.make_aware(moment)
-        return moment, day is not None
+        try:
+            return instant_to_utc(moment), day is not None
+        except InstantOutOfRange as exc:
+            raise forms.ValidationError(str(exc), code="out_of_range") from None
 
 
 @extend_schema_field(

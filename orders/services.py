@@ -12,7 +12,7 @@ from accounts.models import ADDRESS_FIELDS
 from cart.models import Cart, CartItem
 from catalog.models import Product
 from core.exceptions import BusinessValidationError, InsufficientStock, InvalidTransition
-from core.money import quantize_money
+from core.money import MONEY_MAX, money_fits, quantize_money
 from coupons.models import Coupon
 from coupons.services import coupon_claim, coupon_redemption_create, coupon_release
 from orders.models import Order, OrderItem, OrderStatus
@@ -186,9 +186,9 @@ def _insufficient_lines(failed: list[CartItem]) -> list[dict]:
 @transaction.atomic
 def order_place(*, user, shipping_address: dict) -> Order:
     """Turn the user's cart into a pending order, using its coupon; raises
-    BusinessValidationError (empty cart, mixed currencies; CouponNotApplicable: the coupon
-    no longer applies), InsufficientStock and CouponUsedUp (409). A refusal changes
-    nothing."""
+    BusinessValidationError (empty cart, mixed currencies, a total too large for an order;
+    CouponNotApplicable: the coupon no longer applies), InsufficientStock and CouponUsedUp
+    (409). A refusal changes nothing."""
     # The cart row lock serialises checkouts of one cart: a double submit waits here and
     # then finds the cart empty instead of buying everything twice.
     cart = Cart.objects.select_for_update().filter(user=user).first()
@@ -245,6 +245,17 @@ def order_place(*, user, shipping_address: dict) -> Order:
         priced.append((line, product, unit_price, quantize_money(unit_price * line.quantity)))
     subtotal = quantize_money(sum((line_total for *_, line_total in priced), Decimal("0")))
     currency = currencies.pop()
+    # The cart refuses such lines when they are added; a price raised since is caught
+    # here, before the order columns would overflow. Raising rolls the deductions back.
+    if not money_fits(subtotal):
+        raise BusinessValidationError(
+            {
+                "cart": [
+                    f"The cart's total is over {MONEY_MAX} {currency}, the largest amount an "
+                    "order can hold; lower some quantities."
+                ]
+            }
+        )
     # After the stock deductions: every checkout takes cart, products, then coupon row
     # locks (and a cancel products, then coupon), so they cannot deadlock each other.
     discount, coupon = _cart_discount(cart=cart, user=user, subtotal=subtotal, currency=currency)

@@ -10,6 +10,7 @@ from rest_framework.response import Response
 
 from cart.services import cart_for_request
 from cart.views import CART_TOKEN_PARAMETER, cart_token_from
+from core.filters import OrderingFilter
 from core.idempotency import IDEMPOTENCY_KEY_PARAMETER, idempotent
 from core.routing import UUID_REGEX
 from core.serializers import ErrorSerializer
@@ -45,8 +46,10 @@ class OrderViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.Ge
     serializer_class = OrderSerializer
     permission_classes = [IsAuthenticated]
     lookup_value_regex = UUID_REGEX
-    filter_backends = [DjangoFilterBackend]
+    filter_backends = [DjangoFilterBackend, OrderingFilter]
     filterset_class = OrderFilter
+    ordering_fields = ["created_at", "total"]
+    ordering_tiebreak = ("-created_at", "-id")
 
     def get_queryset(self):
         if getattr(self, "swagger_fake_view", False):

@@ -1,3 +1,5 @@
+from decimal import Decimal
+
 from rest_framework import serializers
 
 from payments.models import Payment, Refund
@@ -36,7 +38,13 @@ class PaymentSerializer(serializers.ModelSerializer):
             "refunds",
         ]
         read_only_fields = fields
-        extra_kwargs = {"needs_review": {"help_text": "Staff only: money needs a human look."}}
+        # Present for staff only.
+        optional_fields = ["needs_review"]
+        extra_kwargs = {
+            "needs_review": {
+                "help_text": "Staff only (absent for other callers): money needs a human look."
+            }
+        }
 
     def to_representation(self, payment: Payment):
         data = super().to_representation(payment)
@@ -80,16 +88,13 @@ class PaymentRefundInput(serializers.Serializer):
     amount = serializers.DecimalField(
         max_digits=12,
         decimal_places=2,
+        min_value=Decimal("0.01"),
+        error_messages={"min_value": "The amount must be greater than zero."},
         required=False,
         allow_null=True,
         help_text="Amount to refund; omitted: everything still refundable.",
     )
     reason = serializers.CharField(required=False, allow_blank=True, max_length=255)
-
-    def validate_amount(self, value):
-        if value is not None and value <= 0:
-            raise serializers.ValidationError("The amount must be greater than zero.")
-        return value
 
 
 class StripeEventInput(serializers.Serializer):

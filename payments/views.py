@@ -9,14 +9,16 @@ from drf_spectacular.utils import (
     extend_schema,
     extend_schema_view,
 )
-from rest_framework import filters, mixins, status, viewsets
+from rest_framework import mixins, status, viewsets
 from rest_framework.decorators import action
-from rest_framework.parsers import JSONParser
 from rest_framework.permissions import AllowAny, IsAuthenticated
 from rest_framework.response import Response
+from rest_framework.throttling import ScopedRateThrottle
 from rest_framework.views import APIView
 
+from core.filters import OrderingFilter
 from core.idempotency import IDEMPOTENCY_KEY_PARAMETER, idempotent
+from core.parsers import JSONParser
 from core.permissions import IsStaff
 from core.routing import UUID_REGEX
 from core.serializers import ErrorSerializer, ValidationErrorSerializer
@@ -54,7 +56,7 @@ _NOT_CONFIGURED = OpenApiResponse(
 class PaymentViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet):
     serializer_class = PaymentSerializer
     lookup_value_regex = UUID_REGEX
-    filter_backends = [DjangoFilterBackend, filters.OrderingFilter]
+    filter_backends = [DjangoFilterBackend, OrderingFilter]
     filterset_class = PaymentFilter
     ordering_fields = ["created_at", "amount"]
 
@@ -158,7 +160,9 @@ class StripeWebhookView(APIView):
     permission_classes = [AllowAny]
     # The raw body is read (and signed); this only documents what Stripe sends.
     parser_classes = [JSONParser]
-    throttle_classes = []
+    # Unauthenticated: each client address gets its own budget of calls.
+    throttle_classes = [ScopedRateThrottle]
+    throttle_scope = "stripe_webhook"
 
     @extend_schema(
         summary="Stripe webhook",
@@ -182,7 +186,11 @@ class StripeWebhookView(APIView):
             200: WebhookAckSerializer,
             400: OpenApiResponse(
                 ValidationErrorSerializer,
-                description="Bad or missing signature, stale timestamp, or not a JSON event.",
+                description=(
+                    "Bad or missing signature, a timestamp outside the tolerance (past or "
+                    "future), or not a JSON event. The signature is checked first, on the "
+                    "raw body."
+                ),
             ),
             503: OpenApiResponse(
                 ErrorSerializer, description="The webhook secret is not configured."

@@ -11,8 +11,6 @@ from rest_framework.response import Response
 from catalog.selectors import product_list_for
 from core.serializers import ValidationErrorSerializer
 from recommendations.selectors import (
-    DEFAULT_LIMIT,
-    MAX_LIMIT,
     product_recommendations,
     user_recommendations,
 )
@@ -22,13 +20,6 @@ from recommendations.serializers import (
     UserRecommendationsSerializer,
 )
 
-_LIMIT = OpenApiParameter(
-    "limit",
-    OpenApiTypes.INT,
-    OpenApiParameter.QUERY,
-    description=f"Products per list: default {DEFAULT_LIMIT}, at most {MAX_LIMIT} "
-    "(larger values are capped); less than 1 is a 400.",
-)
 _PRODUCT_ID = OpenApiParameter(
     "id", OpenApiTypes.UUID, OpenApiParameter.PATH, description="The product's id."
 )
@@ -60,7 +51,7 @@ class ProductRecommendationsView(_RecommendationView):
             "category). Only visible products are listed. Precomputed by the "
             "`compute_recommendations` command; fallbacks are cached."
         ),
-        parameters=[_PRODUCT_ID, _LIMIT],
+        parameters=[_PRODUCT_ID, RecommendationQueryInput],
         responses={200: ProductRecommendationsSerializer, 400: _BAD_LIMIT},
     )
     def get(self, request, pk):
@@ -85,7 +76,7 @@ class UserRecommendationsView(_RecommendationView):
             'its source ("Because you bought ...", "Because you saved ..."). Without '
             "history: the best-rated products."
         ),
-        parameters=[_LIMIT],
+        parameters=[RecommendationQueryInput],
         responses={200: UserRecommendationsSerializer, 400: _BAD_LIMIT},
     )
     def get(self, request):

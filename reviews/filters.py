@@ -7,16 +7,6 @@ from rest_framework.exceptions import PermissionDenied
 from reviews.models import Review, ReviewStatus
 
 
-class ReviewOrderingFilter(filters.OrderingFilter):
-    """Ties fall back to newest first, then id, so pages never overlap."""
-
-    def filter(self, qs, value):
-        ordering = [self.get_ordering_value(param) for param in value or () if param]
-        if not ordering:
-            return qs
-        return qs.order_by(*ordering, "-created_at", "-id")
-
-
 class ReviewFilter(filters.FilterSet):
     product = filters.UUIDFilter(field_name="product_id", help_text="Reviews of this product.")
     user = filters.UUIDFilter(
@@ -26,10 +16,6 @@ class ReviewFilter(filters.FilterSet):
         choices=ReviewStatus.choices,
         help_text="Staff: any status. Others see approved reviews and their own, so other "
         "statuses only match their own reviews.",
-    )
-    ordering = ReviewOrderingFilter(
-        fields=(("created_at", "created_at"), ("rating", "rating")),
-        help_text="`-created_at` (newest, the default), `created_at`, `-rating` or `rating`.",
     )
 
     class Meta:

@@ -8,6 +8,7 @@ from rest_framework.decorators import action
 from rest_framework.permissions import IsAuthenticatedOrReadOnly
 from rest_framework.response import Response
 
+from core.filters import OrderingFilter
 from core.permissions import IsStaff
 from core.routing import UUID_REGEX
 from core.serializers import ErrorSerializer
@@ -87,8 +88,10 @@ class ReviewViewSet(
     serializer_class = ReviewSerializer
     permission_classes = [IsAuthenticatedOrReadOnly, IsReviewAuthorOrStaffDelete]
     lookup_value_regex = UUID_REGEX
-    filter_backends = [DjangoFilterBackend]
+    filter_backends = [DjangoFilterBackend, OrderingFilter]
     filterset_class = ReviewFilter
+    ordering_fields = ["created_at", "rating"]
+    ordering_tiebreak = ("-created_at", "-id")
 
     def get_queryset(self):
         if getattr(self, "swagger_fake_view", False):

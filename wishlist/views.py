@@ -12,6 +12,7 @@ from rest_framework.response import Response
 from cart.selectors import cart_summary
 from cart.serializers import CartSerializer
 from cart.views import CART_TOKEN_PARAMETER, cart_token_from
+from core.filters import OrderingFilter
 from core.serializers import ErrorSerializer
 from wishlist import services
 from wishlist.exceptions import SharedWishlistNotFound
@@ -33,7 +34,9 @@ from wishlist.serializers import (
 class _WishlistAPIView(GenericAPIView):
     permission_classes = [IsAuthenticated]
     serializer_class = WishlistItemSerializer
-    filter_backends = []
+    filter_backends = [OrderingFilter]
+    ordering_fields = {"added_at": "created_at"}
+    ordering_tiebreak = ("-created_at", "-id")
 
     def get_queryset(self):
         if getattr(self, "swagger_fake_view", False):

@@ -1,5 +1,8 @@
+import io
+
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
+from PIL import Image
 
 from catalog.models import ProductImage
 from catalog.tests.factories import ProductFactory, ProductImageFactory, make_image_file
@@ -205,3 +208,32 @@ def test_staff_can_delete_any_image(staff_client, product):
     image = ProductImageFactory(product=product, is_primary=True)
 
     assert staff_client.delete(image_url(product, image)).status_code == 204
+
+
+def _bomb_png(side: int) -> SimpleUploadedFile:
+    """A few KB of PNG that decodes to side x side pixels."""
+    buffer = io.BytesIO()
+    Image.new("1", (side, side)).save(buffer, format="PNG", optimize=True)
+    return SimpleUploadedFile("bomb.png", buffer.getvalue(), content_type="image/png")
+
+
+def test_a_tiny_png_that_decodes_to_40_megapixels_is_refused(seller_client, product):
+    bomb = _bomb_png(6300)
+    assert bomb.size < 10_000
+
+    response = upload(seller_client, product, image=bomb)
+
+    body = assert_validation_error(response, "image")
+    assert "6300x6300" in body["errors"]["image"][0]
+    assert not ProductImage.objects.exists()
+
+
+def test_the_pixel_cap_is_a_setting(seller_client, product, settings):
+    settings.MAX_IMAGE_PIXELS = 32 * 32 - 1
+
+    refused = upload(seller_client, product, image=make_image_file(size=(32, 32)))
+    settings.MAX_IMAGE_PIXELS = 32 * 32
+    accepted = upload(seller_client, product, image=make_image_file(size=(32, 32)))
+
+    assert_validation_error(refused, "image")
+    assert accepted.status_code == 201

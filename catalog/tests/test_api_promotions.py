@@ -10,7 +10,7 @@ from django.utils import timezone
 from cart.tests.factories import CartFactory, CartItemFactory
 from catalog.models import Product
 from catalog.services import product_set_discount
-from catalog.tests.factories import ProductFactory
+from catalog.tests.factories import CategoryFactory, ProductFactory
 from catalog.tests.helpers import PRODUCTS, assert_validation_error, product_url
 from orders.models import OrderItem
 from orders.tests.factories import ADDRESS
@@ -284,3 +284,37 @@ def test_an_order_keeps_the_price_paid_after_the_discount_ends_or_changes(
     assert OrderItem.objects.get().unit_price == Decimal("30.00")
     own_product.refresh_from_db()
     assert own_product.effective_price == Decimal("40.00")
+
+
+def test_patching_the_discount_to_zero_ends_the_promotion(seller_client, own_product):
+    product_set_discount(
+        product=own_product,
+        discount_percent=Decimal("25"),
+        starts_at=timezone.now() - timedelta(days=1),
+        ends_at=timezone.now() + timedelta(days=6),
+    )
+
+    response = seller_client.patch(product_url(own_product), {"discount_percent": "0"})
+
+    assert response.status_code == 200, response.content
+    body = response.json()
+    assert body["discount_percent"] is None
+    assert (body["discount_starts_at"], body["discount_ends_at"]) == (None, None)
+    assert body["effective_price"] == "40.00"
+    own_product.refresh_from_db()
+    assert (own_product.discount_percent, own_product.current_price) == (None, Decimal("40.00"))
+
+
+def test_creating_a_product_with_a_zero_discount_means_no_discount(seller_client):
+    response = seller_client.post(
+        PRODUCTS,
+        {
+            "name": "Plain",
+            "price": "9.00",
+            "category": str(CategoryFactory().pk),
+            "discount_percent": "0.00",
+        },
+    )
+
+    assert response.status_code == 201, response.content
+    assert response.json()["discount_percent"] is None

@@ -105,6 +105,8 @@ def test_django_error_handlers_answer_json(rf, handler, status, code):
 
     assert response.status_code == status
     body = json.loads(response.content)
-    assert set(body) == {"code", "detail"}
+    # A validation error always names what was wrong, under `errors`.
+    expected = {"code", "detail", "errors"} if code == "validation_error" else {"code", "detail"}
+    assert set(body) == expected
     assert body["code"] == code
     assert body["detail"]

@@ -75,11 +75,15 @@ def test_business_validation_error_with_field_errors_is_a_400():
     }
 
 
-def test_business_validation_error_with_a_message_only_has_no_errors_key():
+def test_business_validation_error_with_a_message_only_puts_it_under_non_field_errors():
     response = handle(BusinessValidationError("The cart is empty."))
 
     assert response.status_code == 400
-    assert response.data == {"code": "validation_error", "detail": "The cart is empty."}
+    assert response.data == {
+        "code": "validation_error",
+        "detail": "The cart is empty.",
+        "errors": {"non_field_errors": ["The cart is empty."]},
+    }
 
 
 def test_django_validation_error_with_fields_becomes_field_errors():
@@ -130,7 +134,6 @@ def test_django_permission_denied_is_403():
         (exceptions.NotFound(), 404, "not_found"),
         (exceptions.MethodNotAllowed("PUT"), 405, "method_not_allowed"),
         (exceptions.UnsupportedMediaType("text/plain"), 415, "unsupported_media_type"),
-        (exceptions.ParseError("JSON parse error."), 400, "validation_error"),
     ],
 )
 def test_drf_exceptions_map_to_spec_codes(exc, status, code):
@@ -140,6 +143,17 @@ def test_drf_exceptions_map_to_spec_codes(exc, status, code):
     assert response.data["code"] == code
     assert isinstance(response.data["detail"], str)
     assert "errors" not in response.data
+
+
+def test_parse_error_is_a_validation_error_with_its_message_under_non_field_errors():
+    response = handle(exceptions.ParseError("JSON parse error."))
+
+    assert response.status_code == 400
+    assert response.data == {
+        "code": "validation_error",
+        "detail": "JSON parse error.",
+        "errors": {"non_field_errors": ["JSON parse error."]},
+    }
 
 
 def test_throttled_is_429_with_retry_after():
@@ -164,3 +178,30 @@ def test_an_error_detail_given_as_a_dict_is_flattened_to_its_first_message():
 
     assert response.status_code == 403
     assert response.data == {"code": "permission_denied", "detail": "Sellers only."}
+
+
+def test_nested_serializer_errors_are_flattened_to_dotted_field_paths():
+    exc = exceptions.ValidationError(
+        {
+            "shipping_address": {"city": ["Required."], "non_field_errors": ["Bad pair."]},
+            "items": [{}, {"quantity": ["Too many."]}],
+            "concerns": {0: ["Not a choice."]},
+            "name": ["Too long."],
+        }
+    )
+
+    response = handle(exc)
+
+    assert response.data["errors"] == {
+        "shipping_address.city": ["Required."],
+        "shipping_address": ["Bad pair."],
+        "items.1.quantity": ["Too many."],
+        "concerns.0": ["Not a choice."],
+        "name": ["Too long."],
+    }
+
+
+def test_a_domain_validation_error_with_nested_field_errors_is_flattened_too():
+    response = handle(BusinessValidationError({"profile": {"phone": ["Not a number."]}}))
+
+    assert response.data["errors"] == {"profile.phone": ["Not a number."]}

@@ -161,8 +161,11 @@ def test_rates_are_null_when_there_is_nothing_to_divide_by(staff_client):
     assert data["order_completion_rate"] is None
     assert data["payment_success_rate"] is None
     assert data["cart_to_order_conversion"]["rate"] is None
-    assert data["revenue"] == {}
-    assert data["average_order_value"] == {}
+    # No sales: zero figures in the default currency, so a dashboard still has numbers.
+    assert data["revenue"] == {
+        "USD": {"orders": 0, "gross": "0.00", "refunds": "0.00", "net": "0.00"}
+    }
+    assert data["average_order_value"] == {"USD": "0.00"}
 
 
 # --- top products ---------------------------------------------------------------------
@@ -463,3 +466,16 @@ def test_the_query_count_does_not_grow_with_the_data(
         metrics(staff_client, **MARCH)
     with django_assert_max_num_queries(len(small_seller.captured_queries)):
         metrics(seller_client, **MARCH)
+
+
+def test_a_sellers_window_without_sales_shows_zero_revenue_in_the_default_currency(
+    seller_client, settings
+):
+    settings.DEFAULT_CURRENCY = "EUR"
+
+    data = metrics(seller_client, **MARCH)
+
+    assert data["revenue"] == {
+        "EUR": {"orders": 0, "gross": "0.00", "refunds": None, "net": "0.00"}
+    }
+    assert data["average_order_value"] == {"EUR": "0.00"}

@@ -1,6 +1,6 @@
 """Orders API: listing, detail, isolation, filters and the status actions."""
 
-from datetime import timedelta
+from datetime import UTC, datetime, timedelta
 from decimal import Decimal
 
 import pytest
@@ -346,3 +346,55 @@ def test_the_full_lifecycle_through_the_api(user, user_client, staff_client):
     assert delivered.data["status"] == "delivered"
     assert late_cancel.status_code == 409
     assert stock_of(product) == 0
+
+
+@pytest.mark.parametrize(
+    "params",
+    [
+        {"created_after": "2026-01-01T00:00:00+20:00"},
+        {"created_after": "2026-01-01T00:00:00-15:00"},
+        {"created_before": "9999-12-31"},
+        {"created_after": "0001-01-01T00:00:00+01:00"},
+        {"created_before": "9999-12-31T23:59:59-01:00"},
+    ],
+)
+def test_a_date_filter_with_an_impossible_offset_or_year_is_400(staff_client, params):
+    response = staff_client.get(URL, params)
+
+    assert response.status_code == 400
+    assert response.data["code"] == "validation_error"
+    assert set(response.data["errors"]) == set(params)
+
+
+def test_a_date_filter_with_a_real_offset_is_read_in_utc(staff_client):
+    order = OrderFactory()
+    Order.objects.filter(pk=order.pk).update(created_at=datetime(2026, 1, 1, 10, 0, tzinfo=UTC))
+
+    # 23:30+14:00 is 09:30 UTC, half an hour before the order; 23:59+14:00 is 09:59 UTC.
+    after = staff_client.get(URL, {"created_after": "2026-01-01T23:30:00+14:00"})
+    before = staff_client.get(URL, {"created_before": "2026-01-01T23:59:00+14:00"})
+
+    assert [o["id"] for o in after.data["results"]] == [str(order.pk)]
+    assert before.data["results"] == []
+
+
+def test_orders_can_be_ordered_by_total_and_date(staff_client):
+    cheap = OrderFactory(subtotal=Decimal("5.00"))
+    dear = OrderFactory(subtotal=Decimal("50.00"))
+
+    by_total = staff_client.get(URL, {"ordering": "-total"})
+    oldest_first = staff_client.get(URL, {"ordering": "created_at"})
+
+    assert [o["id"] for o in by_total.data["results"]] == [str(dear.pk), str(cheap.pk)]
+    assert [o["id"] for o in oldest_first.data["results"]] == [str(cheap.pk), str(dear.pk)]
+
+
+@pytest.mark.parametrize("ordering", ["email", "-user__password", "total,bogus", "--total"])
+def test_an_unknown_ordering_on_orders_is_400(staff_client, ordering):
+    OrderFactory()
+
+    response = staff_client.get(URL, {"ordering": ordering})
+
+    assert response.status_code == 400
+    assert response.data["code"] == "validation_error"
+    assert list(response.data["errors"]) == ["ordering"]

@@ -134,7 +134,7 @@ def test_checkout_validates_the_inline_address(user, user_client, products, fiel
     response = user_client.post(URL, {"shipping_address": address})
 
     assert response.status_code == 400
-    assert field in response.data["errors"]["shipping_address"]
+    assert f"shipping_address.{field}" in response.data["errors"]
     assert not Order.objects.exists()
 
 
@@ -332,3 +332,22 @@ def test_the_same_key_of_two_users_makes_two_orders(user, user_client, products,
     assert mine.status_code == theirs.status_code == 201
     assert mine.data["id"] != theirs.data["id"]
     assert Cart.objects.get(user=other).items.count() == 0
+
+
+def test_checkout_of_a_cart_whose_total_outgrew_an_order_is_400_and_changes_nothing(
+    user, user_client
+):
+    # The price was raised after the lines went in: the cart never refused them.
+    product = ProductFactory(price=Decimal("10.00"), stock_quantity=5)
+    fill_cart(user, {product: 2})
+    type(product).objects.filter(pk=product.pk).update(
+        price=Decimal("9999999999.99"), current_price=Decimal("9999999999.99")
+    )
+
+    response = user_client.post(URL, INLINE)
+
+    assert response.status_code == 400
+    assert "cart" in response.json()["errors"]
+    assert not Order.objects.exists()
+    assert stock_of(product) == 5
+    assert cart_lines(user) == {product.pk: 2}

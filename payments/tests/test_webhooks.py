@@ -292,3 +292,68 @@ def test_webhook_ignores_credentials_and_needs_none(api_client, stripe_payment):
     )
 
     assert response.status_code == 200
+
+
+def test_webhook_with_a_timestamp_too_far_in_the_future_is_400(api_client, stripe_payment):
+    payload = stripe_event("payment_intent.succeeded", _intent(stripe_payment))
+    ahead = int(time.time()) + 301
+
+    response = _post(api_client, payload, sign(payload, timestamp=ahead))
+
+    assert response.status_code == 400
+    assert "tolerance" in response.data["detail"]
+    stripe_payment.refresh_from_db()
+    assert stripe_payment.status == PaymentStatus.PENDING
+    assert not WebhookEvent.objects.exists()
+
+
+def test_webhook_with_a_timestamp_slightly_ahead_is_accepted(api_client, stripe_payment):
+    # Clocks drift: a few seconds ahead, inside the tolerance, is fine.
+    payload = stripe_event("payment_intent.succeeded", _intent(stripe_payment))
+
+    response = _post(api_client, payload, sign(payload, timestamp=int(time.time()) + 30))
+
+    assert response.status_code == 200, response.data
+
+
+DEEP = b"[" * 100_000
+
+
+def test_an_unsigned_deeply_nested_body_is_refused_on_its_signature(api_client, stripe_settings):
+    response = _post(api_client, DEEP, "t=1,v1=00")
+
+    assert response.status_code == 400
+    assert response.data["code"] == "validation_error"
+    assert "signature" in response.data["detail"]
+
+
+def test_a_signed_deeply_nested_body_is_a_400(api_client, stripe_settings):
+    response = _post(api_client, DEEP, sign(DEEP))
+
+    assert response.status_code == 400
+    assert response.data["errors"] == {"non_field_errors": ["The payload is not valid JSON."]}
+    assert not WebhookEvent.objects.exists()
+
+
+def test_the_signature_is_checked_before_the_body_is_parsed(api_client, stripe_settings):
+    # Malformed JSON with a wrong signature: the answer names the signature, so the body
+    # was never handed to a parser.
+    response = _post(api_client, b"{not json", sign(b"{not json", secret="whsec_wrong"))
+
+    assert response.status_code == 400
+    assert "signature" in response.data["detail"]
+
+
+def test_webhook_calls_are_throttled_per_address(api_client, stripe_settings, monkeypatch):
+    from rest_framework.throttling import ScopedRateThrottle
+
+    monkeypatch.setattr(ScopedRateThrottle, "THROTTLE_RATES", {"stripe_webhook": "2/min"})
+    payload = b"{}"
+
+    answers = [_post(api_client, payload, "t=1,v1=00").status_code for _ in range(3)]
+    other_address = api_client.post(
+        URL, payload, content_type="application/json", REMOTE_ADDR="10.9.8.7"
+    )
+
+    assert answers == [400, 400, 429]
+    assert other_address.status_code == 400
