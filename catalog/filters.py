@@ -2,19 +2,28 @@
 silently ignored filter."""
 
 import uuid
+from dataclasses import replace
 
 from django import forms
-from django.db.models import Q, QuerySet
+from django.db.models import QuerySet
 from django_filters import rest_framework as filters
 
 from catalog.models import Category, Product
+from catalog.search import (
+    TYPO_ALTERNATIVES,
+    TYPO_MIN_MATCHES,
+    apply_substring_search,
+    full_text_search_available,
+    parse_search,
+    search_match_q,
+)
 from catalog.selectors import (
     brand_ids_matching,
     category_descendant_ids,
     category_ids_matching,
+    search_term_corrections,
 )
-
-MAX_SEARCH_WORDS = 8
+from core.pagination import count_upto
 
 
 class StrictBooleanField(forms.Field):
@@ -131,8 +140,10 @@ class ProductFilter(filters.FilterSet):
         method="filter_search",
         max_length=200,
         help_text=(
-            "Partial, case-insensitive match on the product name, its category name or its "
-            "brand name. Several words: every word must match one of them."
+            "Words to find in the product name, brand, category and description (on "
+            "PostgreSQL: full-text, the last word as a prefix while it is typed, `-word` "
+            "excludes, typos forgiven when few products match; best match first unless "
+            "`ordering` is given). Several words: every word must match."
         ),
     )
     category = SlugFilter(
@@ -170,20 +181,37 @@ class ProductFilter(filters.FilterSet):
         form = ProductFilterForm
         fields = []
 
-    def filter_search(self, queryset: QuerySet, name: str, value: str) -> QuerySet:
-        # One OR across joined tables would keep PostgreSQL from using any index. Resolve
-        # the (small) category and brand tables first, then filter products by the trigram
-        # index on name plus the foreign-key indexes.
-        for term in value.split()[:MAX_SEARCH_WORDS]:
-            matches = Q(name__icontains=term)
-            category_ids = category_ids_matching(term=term)
-            if category_ids:
-                matches |= Q(category_id__in=category_ids)
-            brand_ids = brand_ids_matching(term=term)
-            if brand_ids:
-                matches |= Q(brand_id__in=brand_ids)
-            queryset = queryset.filter(matches)
+    # Set by filter_search: the parsed search, for ordering by relevance (catalog.listing).
+    product_search = None
+
+    def filter_queryset(self, queryset: QuerySet) -> QuerySet:
+        # The search goes last, so that whether its matches are "few" (and typos are
+        # corrected) is judged among the products the other filters keep.
+        data = dict(self.form.cleaned_data)
+        search = data.pop("search", None)
+        for name, value in data.items():
+            queryset = self.filters[name].filter(queryset, value)
+        if search not in (None, ""):
+            queryset = self.filters["search"].filter(queryset, search)
         return queryset
+
+    def filter_search(self, queryset: QuerySet, name: str, value: str) -> QuerySet:
+        search = parse_search(value)
+        if search.is_empty:
+            return queryset
+        if not full_text_search_available():
+            self.product_search = search
+            return apply_substring_search(queryset, search, _resolve_names)
+        if not search.words:
+            return queryset.none()
+        matches = queryset.filter(search_match_q(search))
+        if count_upto(matches, TYPO_MIN_MATCHES) < TYPO_MIN_MATCHES:
+            corrections = search_term_corrections(words=search.words, per_word=TYPO_ALTERNATIVES)
+            if corrections:
+                search = replace(search, corrections=corrections)
+                matches = queryset.filter(search_match_q(search))
+        self.product_search = search
+        return matches
 
     def filter_category(self, queryset: QuerySet, name: str, value: str) -> QuerySet:
         root_ids = list(Category.objects.filter(slug=value).values_list("id", flat=True))
@@ -193,3 +221,14 @@ class ProductFilter(filters.FilterSet):
 
     def filter_in_stock(self, queryset: QuerySet, name: str, value: bool) -> QuerySet:
         return queryset.filter(stock_quantity__gt=0) if value else queryset.filter(stock_quantity=0)
+
+    @property
+    def ordering_terms(self) -> list[str]:
+        """The validated `ordering` values ([] when none was given)."""
+        return [term for term in self.form.cleaned_data.get("ordering") or () if term]
+
+
+def _resolve_names(token: str) -> tuple[list, list]:
+    # One OR across joined tables would keep the database from using any index: resolve
+    # the small category and brand tables first, then filter products by their ids.
+    return category_ids_matching(term=token), brand_ids_matching(term=token)

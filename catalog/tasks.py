@@ -1,8 +1,9 @@
-"""Celery tasks of the catalog: thin wrappers over the services, for Celery beat."""
+"""Celery tasks of the catalog: thin wrappers over the services."""
 
 from celery import shared_task
 
-from catalog.services import product_prices_refresh
+from catalog.models import Product
+from catalog.services import product_prices_refresh, product_search_reindex
 
 
 @shared_task
@@ -11,3 +12,15 @@ def refresh_product_prices(all_products: bool = False) -> int:
     nightly every product (a repair after any missed run); returns how many stored prices
     changed."""
     return product_prices_refresh(all_products=all_products)
+
+
+@shared_task
+def reindex_products_task(*, brand_id: str | None = None, category_id: str | None = None) -> int:
+    """After a brand or category rename: rewrite the search documents of its products in
+    batches; returns how many."""
+    products = Product.objects.all()
+    if brand_id is not None:
+        products = products.filter(brand_id=brand_id)
+    if category_id is not None:
+        products = products.filter(category_id=category_id)
+    return product_search_reindex(products=products)
