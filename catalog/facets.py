@@ -14,7 +14,9 @@ rows, repeatable so the same data gives the same figures) scaled up, and marked
 hundreds of milliseconds, the sample a few.
 """
 
+import uuid
 from collections import defaultdict
+from collections.abc import Callable
 from dataclasses import dataclass
 from decimal import Decimal
 
@@ -58,11 +60,17 @@ def _in_stock_expression():
 @dataclass(frozen=True)
 class FacetSource:
     """One facet: `key` names it in the answer, `expression()` is what the products are
-    grouped by, `present(counts)` turns {value: count} into the answer's list."""
+    grouped by, `present(counts)` turns {value: count} into the answer's list; `convert`
+    turns a raw database value into a Python one (ids come back as text on SQLite)."""
 
     key: str
-    expression: object
-    present: object
+    expression: Callable[[], object]
+    present: Callable[[dict], list]
+    convert: Callable[[object], object] = lambda value: value
+
+
+def _uuid(value):
+    return None if value is None else uuid.UUID(str(value))
 
 
 def _present_categories(counts: dict) -> list[dict]:
@@ -121,8 +129,8 @@ def _present_in_stock(counts: dict) -> list[dict]:
 # The facets, in the order of the answer. Skin type and concern facets (many values per
 # product) will group over their link tables instead of a column of the product.
 FACET_SOURCES = (
-    FacetSource("categories", lambda: F("category_id"), _present_categories),
-    FacetSource("brands", lambda: F("brand_id"), _present_brands),
+    FacetSource("categories", lambda: F("category_id"), _present_categories, _uuid),
+    FacetSource("brands", lambda: F("brand_id"), _present_brands, _uuid),
     FacetSource("price_bands", _price_band_expression, _present_price_bands),
     FacetSource("in_stock", _in_stock_expression, _present_in_stock),
 )
@@ -190,7 +198,7 @@ def product_facets(*, queryset: QuerySet, estimate: bool) -> dict:
             # GROUPING() sets bit (width - 1 - position) for the columns *not* grouped.
             if grouping_sets and row[width] & (1 << (width - 1 - position)):
                 continue
-            counts[source.key][values[position]] += number
+            counts[source.key][source.convert(values[position])] += number
     if scale != 1.0:
         for per_value in counts.values():
             for value, number in per_value.items():

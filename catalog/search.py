@@ -156,7 +156,7 @@ def _lexeme_query(term: str, *, label: str) -> SearchQuery:
 
 def tsquery(search: ProductSearch, *, weights: str = "", corrected: bool = False) -> SearchQuery:
     """Every word (or, with `corrected`, one of the words it may have meant), in any field
-    of `weights` ("" = any); excluded words nowhere."""
+    of `weights` ("" = any). Excluded words are search_match_q's business."""
     parts = []
     for index, word in enumerate(search.words):
         prefix = search.prefix and index == len(search.words) - 1
@@ -171,18 +171,18 @@ def tsquery(search: ProductSearch, *, weights: str = "", corrected: bool = False
             parts.append(reduce(or_, [_lexeme_query(word, label=label), *alternatives]))
         else:
             parts.append(_lexeme_query(word, label=label))
-    query = reduce(and_, parts)
-    for words in search.excluded_words:
-        query &= ~reduce(and_, [_lexeme_query(word, label="") for word in words])
-    return query
+    return reduce(and_, parts)
 
 
 def search_match_q(search: ProductSearch) -> Q:
     """The products the search finds: exact matches, and corrected ones when there are
-    corrections."""
+    corrections; none that has every word of an excluded token."""
     matches = Q(search_vector=tsquery(search))
     if search.corrections:
         matches |= Q(search_vector=tsquery(search, corrected=True))
+    for words in search.excluded_words:
+        excluded = reduce(and_, [_lexeme_query(word, label="") for word in words])
+        matches &= ~Q(search_vector=excluded)
     return matches
 
 

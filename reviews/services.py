@@ -13,6 +13,7 @@ from django.db import IntegrityError, transaction
 from django.db.models import Count, Sum
 from django.utils import timezone
 
+from catalog.cache import catalog_products_changed
 from catalog.models import Product
 from core.exceptions import BusinessValidationError
 from reviews.exceptions import OwnProductReview, ReviewExists, ReviewNotFound
@@ -82,6 +83,8 @@ def product_rating_refresh(*, product_id: UUID) -> Product | None:
     )
     Product.objects.filter(pk=product_id).update(average_rating=average, review_count=count)
     product.average_rating, product.review_count = average, count
+    # The catalog shows (and sorts by) the rating: its cached answers go after commit.
+    catalog_products_changed(product_ids=[product_id])
     return product
 
 

@@ -42,7 +42,9 @@ from django.utils.text import slugify
 
 from accounts.models import ADDRESS_FIELDS, Profile, User
 from cart.models import Cart, CartItem
+from catalog.cache import catalog_taxonomy_changed
 from catalog.models import Brand, Category, Product
+from catalog.services import product_search_reindex, search_terms_rebuild
 from core.money import quantize_money
 from coupons.models import Coupon, CouponKind, CouponRedemption
 from orders.models import Order, OrderItem, OrderStatus
@@ -918,9 +920,12 @@ class Command(BaseCommand):
         brands = self._ensure_brands()
         plan = _ProductPlan(leaves=leaves, brands=brands, seller=users[SELLER_EMAIL])
         created = self._ensure_products(plan, total=products, batch_size=batch_size)
+        self._index_for_search(created)
         customers = self._ensure_customers(users)
         report = self._ensure_history(customers=customers, staff=users[STAFF_EMAIL], orders=orders)
         recommendations = self._compute_recommendations()
+        # Everything above bypassed the services: no cached catalog answer is current.
+        catalog_taxonomy_changed()
 
         elapsed = time.monotonic() - started
         self._say(
@@ -1084,6 +1089,17 @@ class Command(BaseCommand):
             with connection.cursor() as cursor:
                 cursor.execute(f"ANALYZE {Product._meta.db_table}")
         return created
+
+    def _index_for_search(self, created: int) -> None:
+        # bulk_create bypasses the services: write the new products' search documents and
+        # the name words typo correction uses (PostgreSQL; nothing elsewhere).
+        if not created:
+            return
+        started = time.monotonic()
+        written = product_search_reindex(only_missing=True)
+        search_terms_rebuild()
+        if written:
+            self._say(f"Search documents: {written:,} in {time.monotonic() - started:.1f}s.")
 
     def _missing_batches(
         self, plan: _ProductPlan, *, total: int, batch_size: int
