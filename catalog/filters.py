@@ -8,11 +8,12 @@ from django import forms
 from django.db.models import QuerySet
 from django_filters import rest_framework as filters
 
-from catalog.models import Category, Product
+from catalog.models import Brand, Category, Product
 from catalog.search import (
     TYPO_ALTERNATIVES,
     TYPO_MIN_MATCHES,
     apply_substring_search,
+    few_matches,
     full_text_search_available,
     parse_search,
     search_match_q,
@@ -21,9 +22,8 @@ from catalog.selectors import (
     brand_ids_matching,
     category_descendant_ids,
     category_ids_matching,
-    search_term_corrections,
+    search_vocabulary,
 )
-from core.pagination import count_upto
 
 
 class StrictBooleanField(forms.Field):
@@ -150,7 +150,7 @@ class ProductFilter(filters.FilterSet):
         method="filter_category",
         help_text="Category slug; includes products of all its subcategories.",
     )
-    brand = SlugFilter(field_name="brand__slug", help_text="Brand slug.")
+    brand = SlugFilter(method="filter_brand", help_text="Brand slug.")
     # Both read the stored effective price (Product.current_price), which an index serves.
     min_price = filters.NumberFilter(
         field_name="current_price",
@@ -205,11 +205,22 @@ class ProductFilter(filters.FilterSet):
         if not search.words:
             return queryset.none()
         matches = queryset.filter(search_match_q(search))
-        if count_upto(matches, TYPO_MIN_MATCHES) < TYPO_MIN_MATCHES:
-            corrections = search_term_corrections(words=search.words, per_word=TYPO_ALTERNATIVES)
-            if corrections:
-                search = replace(search, corrections=corrections)
-                matches = queryset.filter(search_match_q(search))
+        vocabulary = search_vocabulary(
+            words=search.words,
+            prefix_word=search.words[-1] if search.prefix else None,
+            per_word=TYPO_ALTERNATIVES,
+        )
+        unknown = [word for word in search.words if word not in vocabulary.known]
+        if unknown:
+            # A word no name contains: most likely misspelt.
+            corrections = {w: vocabulary.similar[w] for w in unknown if w in vocabulary.similar}
+        elif few_matches(matches, fewer_than=TYPO_MIN_MATCHES):
+            corrections = vocabulary.similar
+        else:
+            corrections = {}
+        if corrections:
+            search = replace(search, corrections=corrections)
+            matches = queryset.filter(search_match_q(search))
         self.product_search = search
         return matches
 
@@ -218,6 +229,14 @@ class ProductFilter(filters.FilterSet):
         if not root_ids:
             return queryset.none()
         return queryset.filter(category_id__in=category_descendant_ids(category_ids=root_ids))
+
+    def filter_brand(self, queryset: QuerySet, name: str, value: str) -> QuerySet:
+        # The id, not a join on the slug: PostgreSQL then estimates the count from the
+        # brand_id statistics (a join's estimate is an average over every brand).
+        brand_id = Brand.objects.filter(slug=value).values_list("id", flat=True).first()
+        if brand_id is None:
+            return queryset.none()
+        return queryset.filter(brand_id=brand_id)
 
     def filter_in_stock(self, queryset: QuerySet, name: str, value: bool) -> QuerySet:
         return queryset.filter(stock_quantity__gt=0) if value else queryset.filter(stock_quantity=0)

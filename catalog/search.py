@@ -11,10 +11,14 @@ looked up both ways.
 
 A query is built from the user's words, never parsed as tsquery syntax: every word must
 match (AND), `-word` excludes, and the last word matches as a prefix while it is still
-being typed (no space or punctuation after it). When fewer than TYPO_MIN_MATCHES products
-match, misspelt words are corrected against the words of every product, brand and category
-name (catalog.models.SearchTerm, by pg_trgm similarity) and the corrected words are searched
-too, ranked after the exact matches.
+being typed (no space or punctuation after it).
+
+Typos: the words of every product, brand and category name are kept in a small table
+(catalog.models.SearchTerm, with a trigram index). A query word that no name contains, or
+every word when fewer than TYPO_MIN_MATCHES products match, is also looked for as the name
+words most similar to it (pg_trgm similarity); those matches rank after the exact ones.
+Matching misspellings against a few thousand words, rather than trigram-matching a million
+product names, is what keeps a misspelt common word as fast as a correct one.
 
 Other databases (SQLite) keep a simpler, correct fallback: every word is a case-insensitive
 substring of the name, the category name or the brand name; products whose name holds every
@@ -27,7 +31,7 @@ from functools import reduce
 from operator import and_, or_
 
 from django.contrib.postgres.search import SearchQuery, SearchVector
-from django.db import connection
+from django.db import connection, transaction
 from django.db.models import (
     Case,
     IntegerField,
@@ -42,6 +46,7 @@ from django.db.models import (
 from django.db.models.functions import Coalesce
 
 from catalog.models import Brand, Category
+from core.pagination import count_upto, planner_estimate
 
 MAX_SEARCH_WORDS = 8
 # Fewer full-text matches than this and the query's words are also corrected for typos.
@@ -206,6 +211,29 @@ def search_tier_expression(search: ProductSearch) -> Case:
         default=Value(len(conditions)),
         output_field=IntegerField(),
     )
+
+
+# Above this planner estimate a query is taken to have plenty of matches (the estimate of a
+# frequent word comes from the column's statistics and is good); below it, they are counted.
+FEW_MATCHES_MAX_ESTIMATE = 10_000
+
+
+def few_matches(matches: QuerySet, *, fewer_than: int) -> bool:
+    """Whether fewer than `fewer_than` products match, at a bounded cost. For a word rare
+    enough to be missing from the statistics PostgreSQL assumes thousands of matches and
+    would look for the first few by reading the whole table; counting from the search
+    index (a bitmap scan, proportional to the real matches) is what stays cheap."""
+    estimate = planner_estimate(matches)
+    if estimate is not None and estimate >= FEW_MATCHES_MAX_ESTIMATE:
+        return False
+    with transaction.atomic(), connection.cursor() as cursor:
+        cursor.execute("SET LOCAL enable_seqscan = off")
+        cursor.execute("SET LOCAL enable_indexscan = off")
+        try:
+            return count_upto(matches, fewer_than) < fewer_than
+        finally:
+            cursor.execute("SET LOCAL enable_seqscan = on")
+            cursor.execute("SET LOCAL enable_indexscan = on")
 
 
 # --- the fallback ------------------------------------------------------------------------

@@ -2,6 +2,7 @@
 they all get the same joins, prefetches and annotations (and the same query count)."""
 
 from collections.abc import Iterable
+from dataclasses import dataclass
 from datetime import datetime
 from decimal import Decimal
 from uuid import UUID
@@ -140,30 +141,55 @@ def brand_ids_matching(*, term: str) -> list[UUID]:
 
 # --- search -----------------------------------------------------------------------------
 
-_CORRECTIONS_SQL = """
-    SELECT w.word, t.term FROM unnest(%s::text[]) AS w(word)
-    CROSS JOIN LATERAL (
-        SELECT term FROM catalog_searchterm
-        WHERE term %% w.word AND term <> w.word
-        ORDER BY similarity(term, w.word) DESC, term
-        LIMIT %s
-    ) AS t
+_VOCABULARY_SQL = """
+    SELECT w.word,
+        EXISTS (
+            SELECT 1 FROM catalog_searchterm
+            WHERE term = w.word OR (w.prefix AND term LIKE w.pattern)
+        ),
+        ARRAY(
+            SELECT term FROM catalog_searchterm
+            WHERE term %% w.word AND term <> w.word
+            ORDER BY similarity(term, w.word) DESC, term
+            LIMIT %s
+        )
+    FROM unnest(%s::text[], %s::boolean[], %s::text[]) AS w(word, prefix, pattern)
 """
 
 
-def search_term_corrections(*, words: Iterable[str], per_word: int) -> dict[str, tuple[str, ...]]:
-    """For each word (of three letters or more, not a number), the name words most similar
-    to it by pg_trgm (similarity above pg_trgm.similarity_threshold, 0.3 by default), best
-    first. One query, served by the trigram index on SearchTerm; PostgreSQL only."""
+@dataclass(frozen=True)
+class Vocabulary:
+    """What the name words (catalog.models.SearchTerm) say about a query's words."""
+
+    # Words some product, brand or category name contains (as a prefix for a word being
+    # typed).
+    known: frozenset[str]
+    # Word -> the name words most similar to it (pg_trgm similarity above
+    # pg_trgm.similarity_threshold, 0.3 by default), best first.
+    similar: dict[str, tuple[str, ...]]
+
+
+def search_vocabulary(
+    *, words: Iterable[str], prefix_word: str | None, per_word: int
+) -> Vocabulary:
+    """One query on the small SearchTerm table (its trigram index serves both the prefix
+    and the similarity lookups); PostgreSQL only. Numbers and words under three letters
+    count as known and get no corrections."""
     candidates = sorted({w for w in words if len(w) >= 3 and not w.isdigit()})
     if not candidates or connection.vendor != "postgresql":
-        return {}
-    corrections: dict[str, list[str]] = {}
+        return Vocabulary(known=frozenset(words), similar={})
+    prefixes = [word == prefix_word for word in candidates]
+    # Words hold letters and digits only (catalog.search), nothing LIKE would read as a
+    # wildcard.
+    patterns = [f"{word}%" for word in candidates]
     with connection.cursor() as cursor:
-        cursor.execute(_CORRECTIONS_SQL, [candidates, per_word])
-        for word, term in cursor.fetchall():
-            corrections.setdefault(word, []).append(term)
-    return {word: tuple(terms) for word, terms in corrections.items()}
+        cursor.execute(_VOCABULARY_SQL, [per_word, candidates, prefixes, patterns])
+        rows = cursor.fetchall()
+    known = {word for word, exists, _ in rows if exists}
+    known |= {w for w in words if w not in candidates}
+    return Vocabulary(
+        known=frozenset(known), similar={word: tuple(terms) for word, _, terms in rows if terms}
+    )
 
 
 # --- lean product reads -----------------------------------------------------------------
