@@ -16,6 +16,7 @@ from catalog.search import (
     few_matches,
     full_text_search_available,
     parse_search,
+    search_exclusion_q,
     search_match_q,
 )
 from catalog.selectors import (
@@ -200,10 +201,14 @@ class ProductFilter(filters.FilterSet):
         if search.is_empty:
             return queryset
         if not full_text_search_available():
-            self.product_search = search
+            if search.tokens:  # words to find (not only words to leave out): by relevance
+                self.product_search = search
             return apply_substring_search(queryset, search, _resolve_names)
         if not search.words:
-            return queryset.none()
+            # Only excluded words, or nothing searchable ("%"): no relevance either.
+            if search.tokens:
+                return queryset.none()
+            return queryset.filter(search_exclusion_q(search))
         matches = queryset.filter(search_match_q(search))
         vocabulary = search_vocabulary(
             words=search.words,

@@ -122,7 +122,7 @@ class ProductSearch:
 
     @property
     def is_empty(self) -> bool:
-        return not self.tokens
+        return not self.tokens and not self.excluded_tokens
 
 
 def parse_search(text: str) -> ProductSearch:
@@ -185,10 +185,16 @@ def search_match_q(search: ProductSearch) -> Q:
     matches = Q(search_vector=tsquery(search))
     if search.corrections:
         matches |= Q(search_vector=tsquery(search, corrected=True))
+    return matches & search_exclusion_q(search)
+
+
+def search_exclusion_q(search: ProductSearch) -> Q:
+    """None of the excluded tokens (all of a token's words together) in any field."""
+    kept = Q()
     for words in search.excluded_words:
         excluded = reduce(and_, [_lexeme_query(word, label="") for word in words])
-        matches &= ~Q(search_vector=excluded)
-    return matches
+        kept &= ~Q(search_vector=excluded)
+    return kept
 
 
 def search_tier_conditions(search: ProductSearch) -> list[Q]:

@@ -26,6 +26,8 @@ logger = logging.getLogger(__name__)
 
 _VERSION_PREFIX = "v1:scope:"
 _ENTRY_PREFIX = "v1:answer:"
+# Headers of the built answer a cached copy repeats (the rest are set again on the way out).
+_KEPT_HEADERS = ("Vary", "Allow")
 # Requests that identify the caller are never answered from, nor stored in, the shared cache
 # (what a seller or staff member sees differs; a cart token is private).
 PRIVATE_REQUEST_HEADERS = ("HTTP_AUTHORIZATION", "HTTP_X_CART_TOKEN")
@@ -128,10 +130,11 @@ def serve_public_read(
             logger.warning("cache unavailable: reading an answer", exc_info=True)
             entry, key = None, None
         if entry is not None:
-            etag, content_type, body = entry
+            etag, content_type, headers, body = entry
             if _not_modified(request, etag):
                 return _finish(request, HttpResponse(status=304), etag, public)
-            return _finish(request, HttpResponse(body, content_type=content_type), etag, public)
+            response = HttpResponse(body, content_type=content_type, headers=headers)
+            return _finish(request, response, etag, public)
 
     response = build()
     if response.status_code != 200:
@@ -142,9 +145,10 @@ def serve_public_read(
     etag = etag_for(body)
     if key is not None:
         try:
+            headers = {name: response[name] for name in _KEPT_HEADERS if name in response}
             cache.set(
                 key,
-                (etag, response["Content-Type"], body),
+                (etag, response["Content-Type"], headers, body),
                 timeout=settings.CATALOG_CACHE_SECONDS,
             )
         except Exception:

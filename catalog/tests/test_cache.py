@@ -65,6 +65,8 @@ def test_a_repeated_anonymous_read_comes_from_the_cache_without_a_query(
     assert again.content == first.content
     assert again["ETag"] == first["ETag"]
     assert again["Cache-Control"] == first["Cache-Control"] == "public, max-age=30"
+    assert again["Vary"] == first["Vary"]
+    assert "Authorization" in again["Vary"]
 
 
 def test_a_product_detail_and_suggestions_come_from_the_cache(

@@ -160,11 +160,15 @@ def test_suggest_completes_categories_brands_and_product_names(api_client, catal
     ]
 
 
-def test_suggest_names_only_visible_products_and_at_most_ten(api_client, catalog_data):
+def test_suggest_names_only_visible_products_and_at_most_ten(
+    api_client, catalog_data, django_assert_max_num_queries
+):
     for number in range(12):
         ProductFactory(name=f"Hidden Gem {number:02}", is_active=number % 2 == 0)
 
-    results = api_client.get(SUGGEST, {"q": "HID"}).json()["results"]
+    # One query per source: categories, brands, products.
+    with django_assert_max_num_queries(3):
+        results = api_client.get(SUGGEST, {"q": "HID"}).json()["results"]
 
     assert [r["text"] for r in results] == [f"Hidden Gem {n:02}" for n in range(0, 12, 2)]
     for number in range(20):

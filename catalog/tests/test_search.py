@@ -74,6 +74,7 @@ def test_a_minus_word_excludes_the_products_that_have_it(api_client):
     ProductFactory(name="Retinol Serum")
 
     assert search(api_client, "serum -retinol") == ["Vitamin C Serum"]
+    assert search(api_client, "-retinol") == ["Vitamin C Serum"]
 
 
 def test_a_search_of_spaces_lists_everything(api_client):
