@@ -1,5 +1,5 @@
 #!/usr/bin/env python
-"""Catalog read benchmark: latency and SQL query count of the public product list.
+"""Catalog read benchmark: latency and SQL query count of the public catalog reads.
 
     DATABASE_URL=postgres://postgres@127.0.0.1:5432/marketplace_bench \
         python bench/catalog_bench.py --products 1000000
@@ -7,10 +7,11 @@
 Runs against the database that DATABASE_URL names (meant for a dedicated PostgreSQL
 database; `make bench` creates it), migrates it, seeds it with seed_demo up to --products
 when needed, then sends each request --requests times in-process through Django's test
-client (the whole Django/DRF stack, no HTTP server) and prints a table of median and p95
-latencies and query counts. On PostgreSQL it ends with EXPLAIN (ANALYZE, BUFFERS) of the
-search queries, to show whether the trigram index on the product name is used, and of the
-price-ordered queries, to show whether the stored-price indexes are used.
+client (the whole Django/DRF stack, no HTTP server): first with the catalog cache off
+("cold": every request reads the database), then with it on ("warm": the cached answer),
+and prints median and p95 latencies and query counts. On PostgreSQL it ends with EXPLAIN
+(ANALYZE, BUFFERS) of the product queries of the search, deep-page and price cases, and
+which indexes they used.
 """
 
 import argparse
@@ -31,6 +32,7 @@ import django  # noqa: E402
 
 django.setup()
 
+from django.conf import settings  # noqa: E402
 from django.core.management import call_command  # noqa: E402
 from django.db import connection, reset_queries  # noqa: E402
 from django.test import Client  # noqa: E402
@@ -38,8 +40,14 @@ from django.test.utils import CaptureQueriesContext  # noqa: E402
 
 from catalog.models import Brand, Category, Product  # noqa: E402
 
-TRIGRAM_INDEX = "catalog_product_name_trgm"
-PRICE_INDEXES = ("catalog_prod_price_asc_idx", "catalog_prod_price_desc_idx")
+INDEXES = (
+    "catalog_product_search_gin",
+    "catalog_prod_visible_key_idx",
+    "catalog_prod_price_asc_idx",
+    "catalog_prod_price_desc_idx",
+    "catalog_prod_name_prefix_idx",
+    "catalog_product_name_trgm",
+)
 PRODUCTS_URL = "/api/v1/products/"
 
 
@@ -48,12 +56,20 @@ def parse_args():
     parser.add_argument("--products", type=int, default=100_000, help="demo products wanted")
     parser.add_argument("--requests", type=int, default=30, help="timed requests per case")
     parser.add_argument("--warmup", type=int, default=2, help="untimed requests per case")
-    parser.add_argument("--search", default="hydrat", help="partial product-name term")
-    parser.add_argument(
-        "--rare-search", default="99999", help="a partial term only a few product names have"
-    )
+    parser.add_argument("--search", default="hydrat", help="a common word (or its start)")
+    parser.add_argument("--rare-search", default="99999", help="a word only a few products have")
+    parser.add_argument("--typo", default="hydrting", help="a misspelt common word")
+    parser.add_argument("--cursor-page", type=int, default=1000, help="page reached by cursor")
     parser.add_argument("--skip-seed", action="store_true", help="use the data as it is")
     parser.add_argument("--no-explain", action="store_true", help="skip EXPLAIN ANALYZE")
+    parser.add_argument(
+        "--no-warm", action="store_true", help="measure with the cache off only (cold)"
+    )
+    parser.add_argument(
+        "--vacuum",
+        action="store_true",
+        help="VACUUM ANALYZE the products table first (default: measure as seeded)",
+    )
     return parser.parse_args()
 
 
@@ -70,23 +86,43 @@ def prepare(products: int, skip_seed: bool) -> None:
     print(f"Seed: {time.monotonic() - started:.1f}s to reach {products:,} demo products.")
 
 
-def cases(search_term: str, rare_term: str) -> list[tuple[str, str]]:
+def cursor_url(client: Client, url: str, page: int) -> str:
+    """The URL of cursor page `page`, reached by following `next` from the first (untimed)."""
+    separator = "&" if "?" in url else "?"
+    current = f"{url}{separator}cursor="
+    for _ in range(page - 1):
+        body = client.get(current).json()
+        if not body.get("next"):
+            break
+        current = body["next"].split("testserver", 1)[-1]
+    return current
+
+
+def cases(client: Client, args) -> list[tuple[str, str]]:
     brand = Brand.objects.order_by("name").first()
     top = Category.objects.filter(parent=None, children__isnull=False).order_by("name").first()
-    visible = Product.objects.filter(is_active=True, is_deleted=False).count()
-    deep_page = max(1, visible // 20 // 2)  # the middle of the listing
     detail = Product.objects.filter(is_active=True, is_deleted=False).only("id").first()
+    deepest_page = settings.MAX_PAGE_DEPTH // 20
     found = [
         ("list page 1, page_size=20", PRODUCTS_URL),
         ("list page 1, page_size=100", f"{PRODUCTS_URL}?page_size=100"),
-        (f"deep page {deep_page:,} (size 20)", f"{PRODUCTS_URL}?page={deep_page}"),
-        (f"search name ~ '{search_term}'", f"{PRODUCTS_URL}?search={search_term}"),
-        (f"search name ~ '{rare_term}' (selective)", f"{PRODUCTS_URL}?search={rare_term}"),
+        (f"page {deepest_page} (deepest by number)", f"{PRODUCTS_URL}?page={deepest_page}"),
+        (
+            f"page {args.cursor_page:,} via cursor",
+            cursor_url(client, PRODUCTS_URL, args.cursor_page),
+        ),
+        (
+            f"page {args.cursor_page:,} via cursor, price",
+            cursor_url(client, f"{PRODUCTS_URL}?ordering=price", args.cursor_page),
+        ),
+        (f"search '{args.search}'", f"{PRODUCTS_URL}?search={args.search}"),
+        (f"search '{args.rare_search}' (rare)", f"{PRODUCTS_URL}?search={args.rare_search}"),
+        (f"search '{args.typo}' (typo)", f"{PRODUCTS_URL}?search={args.typo}"),
     ]
     if brand:
         term = brand.name.split()[0]
         found += [
-            (f"search brand name '{term}'", f"{PRODUCTS_URL}?search={term}"),
+            (f"search brand word '{term}'", f"{PRODUCTS_URL}?search={term}"),
             (f"brand={brand.slug}", f"{PRODUCTS_URL}?brand={brand.slug}"),
         ]
     if top:
@@ -99,6 +135,14 @@ def cases(search_term: str, rare_term: str) -> list[tuple[str, str]]:
             f"{PRODUCTS_URL}?min_price=20&max_price=60&ordering=price",
         ),
         ("ordering=-price, in_stock=true", f"{PRODUCTS_URL}?ordering=-price&in_stock=true"),
+        ("facets (everything)", f"{PRODUCTS_URL}facets/"),
+        (f"facets search '{args.search}'", f"{PRODUCTS_URL}facets/?search={args.search}"),
+    ]
+    if brand:
+        found.append((f"facets brand={brand.slug}", f"{PRODUCTS_URL}facets/?brand={brand.slug}"))
+    found += [
+        ("suggest q=au", f"{PRODUCTS_URL}suggest/?q=au"),
+        ("suggest q=se", f"{PRODUCTS_URL}suggest/?q=se"),
     ]
     if detail:
         found.append(("product detail", f"{PRODUCTS_URL}{detail.id}/"))
@@ -121,9 +165,11 @@ def measure(client: Client, url: str, requests: int, warmup: int) -> dict:
     timings.sort()
     p95 = timings[min(len(timings) - 1, round(0.95 * (len(timings) - 1)))]
     body = response.json() if response["Content-Type"].startswith("application/json") else {}
+    estimate = body.get("count_is_estimate", body.get("counts_are_estimates"))
     return {
         "status": response.status_code,
         "count": body.get("count", "-") if isinstance(body, dict) else "-",
+        "estimate": {True: "yes", False: "no"}.get(estimate, "-"),
         "queries": len(queries.captured_queries),
         # Time spent in the database for one request, as Django's debug cursor saw it.
         "sql_ms": sum(float(q["time"]) for q in queries.captured_queries) * 1000,
@@ -133,18 +179,20 @@ def measure(client: Client, url: str, requests: int, warmup: int) -> dict:
     }
 
 
-def print_table(rows: list[tuple[str, str, dict]]) -> None:
+def print_table(rows: list[tuple[str, str, dict, dict | None]]) -> None:
     header = (
-        f"{'case':<40} {'status':>6} {'count':>9} {'queries':>7} {'median ms':>10} "
-        f"{'p95 ms':>8} {'sql ms':>8}"
+        f"{'case':<40} {'status':>6} {'count':>9} {'est':>3} {'queries':>7} {'cold p50':>9} "
+        f"{'cold p95':>9} {'sql ms':>7} {'warm p50':>9}"
     )
     print(header)
     print("-" * len(header))
-    for name, _, r in rows:
-        count = f"{r['count']:,}" if isinstance(r["count"], int) else r["count"]
+    for name, _, cold, warm in rows:
+        count = f"{cold['count']:,}" if isinstance(cold["count"], int) else cold["count"]
+        warm_p50 = f"{warm['median']:>9.2f}" if warm else f"{'-':>9}"
         print(
-            f"{name:<40} {r['status']:>6} {count:>9} {r['queries']:>7} "
-            f"{r['median']:>10.1f} {r['p95']:>8.1f} {r['sql_ms']:>8.1f}"
+            f"{name:<40} {cold['status']:>6} {count:>9} {cold['estimate']:>3} "
+            f"{cold['queries']:>7} {cold['median']:>9.1f} {cold['p95']:>9.1f} "
+            f"{cold['sql_ms']:>7.1f} {warm_p50}"
         )
 
 
@@ -154,41 +202,21 @@ def explain(sql: str) -> str:
         return "\n".join(row[0] for row in cursor.fetchall())
 
 
-def explain_search(rows, search_term: str) -> None:
-    print(f"\n=== EXPLAIN ANALYZE: name LIKE '%{search_term}%' alone (the ORM filter) ===")
-    sql, params = (
-        Product.objects.filter(name__icontains=search_term).values("id").query.sql_with_params()
-    )
-    with connection.cursor() as cursor:
-        plain_sql = cursor.mogrify(sql, params).decode()
-    plan = explain(plain_sql)
-    print(plan)
-    print(f"-> trigram index {TRIGRAM_INDEX} used: {TRIGRAM_INDEX in plan}")
-
-    for name, _, result in rows:
-        if not name.startswith("search"):
+def explain_cases(rows, prefixes: tuple[str, ...]) -> None:
+    """EXPLAIN ANALYZE of each product query the matching cases ran (not the EXPLAINs the
+    count estimate itself runs)."""
+    for name, _, result, _ in rows:
+        if not name.startswith(prefixes):
             continue
-        product_queries = [q for q in result["sql"] if 'FROM "catalog_product"' in q]
-        for sql in product_queries:
-            kind = "COUNT" if "COUNT(*)" in sql else "PAGE"
-            print(f"\n=== EXPLAIN ANALYZE: {name}, {kind} query of the endpoint ===")
+        for sql in result["sql"]:
+            if 'FROM "catalog_product"' not in sql or sql.lstrip().upper().startswith("EXPLAIN"):
+                continue
+            kind = "COUNT" if "COUNT(" in sql else "PAGE"
+            print(f"\n=== EXPLAIN ANALYZE: {name}, {kind} query ===")
             plan = explain(sql)
             print(plan)
-            print(f"-> trigram index {TRIGRAM_INDEX} used: {TRIGRAM_INDEX in plan}")
-
-
-def explain_price(rows) -> None:
-    for name, _, result in rows:
-        if "price" not in name:
-            continue
-        product_queries = [q for q in result["sql"] if 'FROM "catalog_product"' in q]
-        for sql in product_queries:
-            kind = "COUNT" if "COUNT(*)" in sql else "PAGE"
-            print(f"\n=== EXPLAIN ANALYZE: {name}, {kind} query of the endpoint ===")
-            plan = explain(sql)
-            print(plan)
-            used = [index for index in PRICE_INDEXES if index in plan]
-            print(f"-> stored-price index used: {', '.join(used) or 'none'}")
+            used = [index for index in INDEXES if index in plan]
+            print(f"-> indexes used: {', '.join(used) or 'none'}")
 
 
 def main() -> None:
@@ -196,24 +224,38 @@ def main() -> None:
     vendor = connection.vendor
     name = connection.settings_dict["NAME"]
     print(f"Database: {vendor} {name}")
-    if vendor == "postgresql" and name in {"postgres", "test_postgres"}:
+    if vendor == "postgresql" and (name == "postgres" or name.startswith("test_")):
         sys.exit("Refusing to benchmark in a shared database; use e.g. marketplace_bench.")
     prepare(args.products, args.skip_seed)
+    if args.vacuum and vendor == "postgresql":
+        started = time.monotonic()
+        with connection.cursor() as cursor:
+            cursor.execute(f"VACUUM ANALYZE {Product._meta.db_table}")
+        print(f"VACUUM ANALYZE: {time.monotonic() - started:.1f}s.")
     total = Product.objects.count()
-    print(f"Products in the table: {total:,}; {args.requests} timed requests per case.\n")
+    backend = settings.CACHES["default"]["BACKEND"].rsplit(".", 1)[-1]
+    print(
+        f"Products in the table: {total:,}; {args.requests} timed requests per case; "
+        f"cold = cache off, warm = cache on ({backend}).\n"
+    )
 
     client = Client(HTTP_ACCEPT="application/json")
+    settings.CATALOG_CACHE_SECONDS = 0
     rows = []
-    for case_name, url in cases(args.search, args.rare_search):
-        rows.append((case_name, url, measure(client, url, args.requests, args.warmup)))
+    for case_name, url in cases(client, args):
+        cold = measure(client, url, args.requests, args.warmup)
+        rows.append([case_name, url, cold, None])
+    if not args.no_warm:
+        settings.CATALOG_CACHE_SECONDS = 300
+        for row in rows:
+            row[3] = measure(client, row[1], args.requests, args.warmup)
     print_table(rows)
-    failures = [(n, u, r["status"]) for n, u, r in rows if r["status"] != 200]
+    failures = [(n, u, r["status"]) for n, u, r, _ in rows if r["status"] != 200]
     for case_name, url, status in failures:
         print(f"!! {case_name}: {url} answered {status}")
 
     if vendor == "postgresql" and not args.no_explain:
-        explain_search(rows, args.search)
-        explain_price(rows)
+        explain_cases(rows, ("search", "page", "price", "ordering"))
     sys.exit(1 if failures else 0)
 
 

@@ -5,6 +5,7 @@ from django.db.models import QuerySet
 from rest_framework import serializers
 
 from catalog import services
+from catalog.cache import catalog_products_changed, catalog_taxonomy_changed
 from catalog.models import Brand, Category, Product, ProductImage
 from core.money import quantize_money
 from core.validators import validate_image_upload
@@ -40,6 +41,21 @@ class CategoryAdmin(admin.ModelAdmin):
     prepopulated_fields = {"slug": ["name"]}
     autocomplete_fields = ["parent"]
 
+    # The admin saves the row itself; the services' follow-ups (search documents, cached
+    # reads) come after, as they do in category_update.
+    def save_model(self, request, obj, form, change):
+        old_name = form.initial.get("name") if change else None
+        super().save_model(request, obj, form, change)
+        services.category_changed(category=obj, old_name=old_name)
+
+    def delete_model(self, request, obj):
+        super().delete_model(request, obj)
+        catalog_taxonomy_changed()
+
+    def delete_queryset(self, request, queryset):
+        super().delete_queryset(request, queryset)
+        catalog_taxonomy_changed()
+
 
 @admin.register(Brand)
 class BrandAdmin(admin.ModelAdmin):
@@ -47,6 +63,19 @@ class BrandAdmin(admin.ModelAdmin):
     list_display = ["name", "slug", "created_at"]
     search_fields = ["name", "slug"]
     prepopulated_fields = {"slug": ["name"]}
+
+    def save_model(self, request, obj, form, change):
+        old_name = form.initial.get("name") if change else None
+        super().save_model(request, obj, form, change)
+        services.brand_changed(brand=obj, old_name=old_name)
+
+    def delete_model(self, request, obj):
+        super().delete_model(request, obj)
+        catalog_taxonomy_changed()
+
+    def delete_queryset(self, request, queryset):
+        super().delete_queryset(request, queryset)
+        catalog_taxonomy_changed()
 
 
 class ProductImageInline(admin.TabularInline):
@@ -95,6 +124,22 @@ class ProductAdmin(admin.ModelAdmin):
         super().save_model(request, obj, form, change)
         # A product moved, hidden or shown changes the storefront figures of its stores.
         services.store_product_count_refresh(store_ids={previous_store_id, obj.store_id})
+        services.product_changed(product=obj)
+
+    def save_related(self, request, form, formsets, change):
+        super().save_related(request, form, formsets, change)
+        # The image inline may have changed what the product shows.
+        catalog_products_changed(product_ids=[form.instance.pk])
+
+    def delete_model(self, request, obj):
+        product_id = obj.pk
+        super().delete_model(request, obj)
+        catalog_products_changed(product_ids=[product_id])
+
+    def delete_queryset(self, request, queryset):
+        product_ids = list(queryset.values_list("pk", flat=True))
+        super().delete_queryset(request, queryset)
+        catalog_products_changed(product_ids=product_ids)
 
     # Shows the exact price now; sorts by the stored one (indexed, see Product.current_price).
     @admin.display(description="effective price", ordering="current_price")
@@ -128,3 +173,16 @@ class ProductImageAdmin(admin.ModelAdmin):
     list_select_related = ["product"]
     search_fields = ["product__name", "alt_text"]
     autocomplete_fields = ["product"]
+
+    def save_model(self, request, obj, form, change):
+        super().save_model(request, obj, form, change)
+        catalog_products_changed(product_ids=[obj.product_id])
+
+    def delete_model(self, request, obj):
+        super().delete_model(request, obj)
+        catalog_products_changed(product_ids=[obj.product_id])
+
+    def delete_queryset(self, request, queryset):
+        product_ids = list(queryset.values_list("product_id", flat=True))
+        super().delete_queryset(request, queryset)
+        catalog_products_changed(product_ids=product_ids)

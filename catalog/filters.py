@@ -2,22 +2,32 @@
 silently ignored filter."""
 
 import uuid
+from dataclasses import replace
 from decimal import Decimal
 
 from django import forms
-from django.db.models import Q, QuerySet
+from django.db.models import QuerySet
 from django_filters import rest_framework as filters
 from drf_spectacular.utils import extend_schema_field
 
-from catalog.models import Category, Product
+from catalog.models import Brand, Category, Product
+from catalog.search import (
+    TYPO_ALTERNATIVES,
+    TYPO_MIN_MATCHES,
+    apply_substring_search,
+    few_matches,
+    full_text_search_available,
+    parse_search,
+    search_exclusion_q,
+    search_match_q,
+)
 from catalog.selectors import (
     brand_ids_matching,
     category_descendant_ids,
     category_ids_matching,
+    search_vocabulary,
 )
 from core.schema import decimal_pattern
-
-MAX_SEARCH_WORDS = 8
 
 
 class StrictBooleanField(forms.Field):
@@ -120,15 +130,17 @@ class ProductFilter(filters.FilterSet):
         method="filter_search",
         max_length=200,
         help_text=(
-            "Partial, case-insensitive match on the product name, its category name or its "
-            "brand name. Several words: every word must match one of them."
+            "Words to find in the product name, brand, category and description (on "
+            "PostgreSQL: full-text, the last word as a prefix while it is typed, `-word` "
+            "excludes, typos forgiven when few products match; best match first unless "
+            "`ordering` is given). Several words: every word must match."
         ),
     )
     category = SlugFilter(
         method="filter_category",
         help_text="Category slug; includes products of all its subcategories.",
     )
-    brand = SlugFilter(field_name="brand__slug", help_text="Brand slug.")
+    brand = SlugFilter(method="filter_brand", help_text="Brand slug.")
     # Both read the stored effective price (Product.current_price), which an index serves.
     min_price = PriceFilter(
         field_name="current_price",
@@ -159,20 +171,52 @@ class ProductFilter(filters.FilterSet):
         form = ProductFilterForm
         fields = []
 
-    def filter_search(self, queryset: QuerySet, name: str, value: str) -> QuerySet:
-        # One OR across joined tables would keep PostgreSQL from using any index. Resolve
-        # the (small) category and brand tables first, then filter products by the trigram
-        # index on name plus the foreign-key indexes.
-        for term in value.split()[:MAX_SEARCH_WORDS]:
-            matches = Q(name__icontains=term)
-            category_ids = category_ids_matching(term=term)
-            if category_ids:
-                matches |= Q(category_id__in=category_ids)
-            brand_ids = brand_ids_matching(term=term)
-            if brand_ids:
-                matches |= Q(brand_id__in=brand_ids)
-            queryset = queryset.filter(matches)
+    # Set by filter_search: the parsed search, for ordering by relevance (catalog.listing).
+    product_search = None
+
+    def filter_queryset(self, queryset: QuerySet) -> QuerySet:
+        # The search goes last, so that whether its matches are "few" (and typos are
+        # corrected) is judged among the products the other filters keep.
+        data = dict(self.form.cleaned_data)
+        search = data.pop("search", None)
+        for name, value in data.items():
+            queryset = self.filters[name].filter(queryset, value)
+        if search not in (None, ""):
+            queryset = self.filters["search"].filter(queryset, search)
         return queryset
+
+    def filter_search(self, queryset: QuerySet, name: str, value: str) -> QuerySet:
+        search = parse_search(value)
+        if search.is_empty:
+            return queryset
+        if not full_text_search_available():
+            if search.tokens:  # words to find (not only words to leave out): by relevance
+                self.product_search = search
+            return apply_substring_search(queryset, search, _resolve_names)
+        if not search.words:
+            # Only excluded words, or nothing searchable ("%"): no relevance either.
+            if search.tokens:
+                return queryset.none()
+            return queryset.filter(search_exclusion_q(search))
+        matches = queryset.filter(search_match_q(search))
+        vocabulary = search_vocabulary(
+            words=search.words,
+            prefix_word=search.words[-1] if search.prefix else None,
+            per_word=TYPO_ALTERNATIVES,
+        )
+        unknown = [word for word in search.words if word not in vocabulary.known]
+        if unknown:
+            # A word no name contains: most likely misspelt.
+            corrections = {w: vocabulary.similar[w] for w in unknown if w in vocabulary.similar}
+        elif few_matches(matches, fewer_than=TYPO_MIN_MATCHES):
+            corrections = vocabulary.similar
+        else:
+            corrections = {}
+        if corrections:
+            search = replace(search, corrections=corrections)
+            matches = queryset.filter(search_match_q(search))
+        self.product_search = search
+        return matches
 
     def filter_category(self, queryset: QuerySet, name: str, value: str) -> QuerySet:
         root_ids = list(Category.objects.filter(slug=value).values_list("id", flat=True))
@@ -180,5 +224,19 @@ class ProductFilter(filters.FilterSet):
             return queryset.none()
         return queryset.filter(category_id__in=category_descendant_ids(category_ids=root_ids))
 
+    def filter_brand(self, queryset: QuerySet, name: str, value: str) -> QuerySet:
+        # The id, not a join on the slug: PostgreSQL then estimates the count from the
+        # brand_id statistics (a join's estimate is an average over every brand).
+        brand_id = Brand.objects.filter(slug=value).values_list("id", flat=True).first()
+        if brand_id is None:
+            return queryset.none()
+        return queryset.filter(brand_id=brand_id)
+
     def filter_in_stock(self, queryset: QuerySet, name: str, value: bool) -> QuerySet:
         return queryset.filter(stock_quantity__gt=0) if value else queryset.filter(stock_quantity=0)
+
+
+def _resolve_names(token: str) -> tuple[list, list]:
+    # One OR across joined tables would keep the database from using any index: resolve
+    # the small category and brand tables first, then filter products by their ids.
+    return category_ids_matching(term=token), brand_ids_matching(term=token)

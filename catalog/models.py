@@ -1,14 +1,30 @@
 from decimal import Decimal
 
 from django.conf import settings
+from django.contrib.postgres.indexes import GinIndex
+from django.contrib.postgres.search import SearchVectorField
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
+from django.db.models import Func
 from django.db.models.functions import Lower
 from django.utils import timezone
 
 from core.models import BaseModel
 from core.money import quantize_money
 from stores.models import StoreStatus
+
+
+class BytewiseLower(Func):
+    """LOWER(expression) compared byte by byte ("C" collation on PostgreSQL; SQLite compares
+    bytes anyway), so a prefix LIKE and an ORDER BY of it use one index whatever the
+    database's collation."""
+
+    function = "LOWER"
+    output_field = models.CharField()
+
+    def as_postgresql(self, compiler, connection, **extra_context):
+        sql, params = self.as_sql(compiler, connection, **extra_context)
+        return f'({sql} COLLATE "C")', params
 
 
 class Category(BaseModel):
@@ -102,6 +118,10 @@ class Product(BaseModel):
     # Kept up to date by the reviews app in the same transaction as the review change.
     average_rating = models.DecimalField(max_digits=3, decimal_places=2, default=Decimal("0"))
     review_count = models.PositiveIntegerField(default=0)
+    # The full-text search document on PostgreSQL: name (weight A), brand (B), category
+    # (C), description (D), see catalog.search. Written by the catalog services and by
+    # `manage.py reindex_products`; null on other databases, which search without it.
+    search_vector = SearchVectorField(null=True, editable=False)
 
     class Meta:
         ordering = ["-created_at"]
@@ -126,11 +146,24 @@ class Product(BaseModel):
             ),
         ]
         indexes = [
-            # The public listing: visible products, newest first / by price / by name.
+            # The public listing, newest first with its tie-breaker: a page is read in
+            # index order, and a cursor page starts where the previous one ended (a row
+            # comparison on both columns is one index range).
             models.Index(
-                fields=["-created_at"],
+                fields=["-created_at", "-id"],
                 condition=models.Q(is_active=True, is_deleted=False),
-                name="catalog_prod_visible_new_idx",
+                name="catalog_prod_visible_key_idx",
+            ),
+            # Full-text search (catalog.search); the trigram index on UPPER(name) (catalog
+            # 0002) serves partial matches and typos.
+            GinIndex(fields=["search_vector"], name="catalog_product_search_gin"),
+            # products/suggest/: visible names starting with what is typed, in name order:
+            # a range of this index, byte-wise (LIKE 'ab%' and ORDER BY both work whatever
+            # the database collation).
+            models.Index(
+                BytewiseLower("name"),
+                condition=models.Q(is_active=True, is_deleted=False),
+                name="catalog_prod_name_prefix_idx",
             ),
             models.Index(fields=["price"], name="catalog_product_price_idx"),
             # `ordering=price` / `-price` with the listing's tie-breakers (newest first, then
@@ -232,3 +265,18 @@ class ProductImage(BaseModel):
 
     def __str__(self):
         return f"Image of {self.product_id}"
+
+
+class SearchTerm(models.Model):
+    """A word of a product, brand or category name, as PostgreSQL's `simple` parser cuts
+    it: what a misspelt search word is corrected to (catalog.search). Written with the
+    names by the catalog services and rebuilt by `manage.py reindex_products`; a word no
+    name uses any more only costs a correction that finds nothing."""
+
+    term = models.CharField(max_length=100, primary_key=True)
+
+    class Meta:
+        indexes = [GinIndex(fields=["term"], opclasses=["gin_trgm_ops"], name="catalog_term_trgm")]
+
+    def __str__(self):
+        return self.term

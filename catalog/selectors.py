@@ -2,10 +2,12 @@
 they all get the same joins, prefetches and annotations (and the same query count)."""
 
 from collections.abc import Iterable
+from dataclasses import dataclass
 from datetime import datetime
 from decimal import Decimal
 from uuid import UUID
 
+from django.db import connection
 from django.db.models import (
     Case,
     DecimalField,
@@ -19,8 +21,8 @@ from django.db.models import (
 )
 from django.db.models.functions import Lower, Now, Round
 
-from catalog.models import Brand, Category, Product, ProductImage
-from stores.models import StoreStatus
+from catalog.models import Brand, BytewiseLower, Category, Product, ProductImage
+from stores.models import Store, StoreStatus
 
 _MONEY = DecimalField(max_digits=12, decimal_places=2)
 
@@ -154,3 +156,184 @@ def brand_ids_matching(*, term: str) -> list[UUID]:
 def store_product_count(*, store_id) -> int:
     """How many of the store's products are on sale (its storefront figure)."""
     return Product.objects.filter(store_id=store_id, is_active=True, is_deleted=False).count()
+
+
+# --- search -----------------------------------------------------------------------------
+
+_VOCABULARY_SQL = """
+    SELECT w.word,
+        EXISTS (
+            SELECT 1 FROM catalog_searchterm
+            WHERE term = w.word OR (w.prefix AND term LIKE w.pattern)
+        ),
+        ARRAY(
+            SELECT term FROM catalog_searchterm
+            WHERE term %% w.word AND term <> w.word
+            ORDER BY similarity(term, w.word) DESC, term
+            LIMIT %s
+        )
+    FROM unnest(%s::text[], %s::boolean[], %s::text[]) AS w(word, prefix, pattern)
+"""
+
+
+@dataclass(frozen=True)
+class Vocabulary:
+    """What the name words (catalog.models.SearchTerm) say about a query's words."""
+
+    # Words some product, brand or category name contains (as a prefix for a word being
+    # typed).
+    known: frozenset[str]
+    # Word -> the name words most similar to it (pg_trgm similarity above
+    # pg_trgm.similarity_threshold, 0.3 by default), best first.
+    similar: dict[str, tuple[str, ...]]
+
+
+def search_vocabulary(
+    *, words: Iterable[str], prefix_word: str | None, per_word: int
+) -> Vocabulary:
+    """One query on the small SearchTerm table (its trigram index serves both the prefix
+    and the similarity lookups); PostgreSQL only. Numbers and words under three letters
+    count as known and get no corrections."""
+    candidates = sorted({w for w in words if len(w) >= 3 and not w.isdigit()})
+    if not candidates or connection.vendor != "postgresql":
+        return Vocabulary(known=frozenset(words), similar={})
+    prefixes = [word == prefix_word for word in candidates]
+    # Words hold letters and digits only (catalog.search), nothing LIKE would read as a
+    # wildcard.
+    patterns = [f"{word}%" for word in candidates]
+    with connection.cursor() as cursor:
+        cursor.execute(_VOCABULARY_SQL, [per_word, candidates, prefixes, patterns])
+        rows = cursor.fetchall()
+    known = {word for word, exists, _ in rows if exists}
+    known |= {w for w in words if w not in candidates}
+    return Vocabulary(
+        known=frozenset(known), similar={word: tuple(terms) for word, _, terms in rows if terms}
+    )
+
+
+# --- lean product reads -----------------------------------------------------------------
+
+# What a product's public representation needs, read with .values(): no model instances,
+# category and brand joined in the same query (catalog.serializers.product_representation).
+PRODUCT_ROW_FIELDS = (
+    "id",
+    "name",
+    "slug",
+    "description",
+    "price",
+    "currency",
+    "discount_percent",
+    "discount_starts_at",
+    "discount_ends_at",
+    "current_price",
+    "category_id",
+    "category__name",
+    "category__slug",
+    "brand_id",
+    "brand__name",
+    "brand__slug",
+    "stock_quantity",
+    "is_active",
+    "average_rating",
+    "review_count",
+    "store_id",
+    "store__slug",
+    "store__name",
+    "created_by_id",
+    "created_at",
+    "updated_at",
+)
+PRODUCT_IMAGE_FIELDS = ("id", "product_id", "image", "alt_text", "is_primary", "position")
+
+
+def product_rows(queryset: QuerySet[Product]) -> QuerySet:
+    """The queryset's products as dicts of PRODUCT_ROW_FIELDS (its filters and ordering
+    kept)."""
+    return queryset.select_related(None).prefetch_related(None).values(*PRODUCT_ROW_FIELDS)
+
+
+def product_images_by_product(*, product_ids: list) -> dict:
+    """Product id -> its images as dicts, primary first then in the seller's order; one
+    query whatever the number of products."""
+    images: dict = {}
+    if not product_ids:
+        return images
+    rows = (
+        ProductImage.objects.filter(product_id__in=product_ids)
+        .order_by("product_id", "-is_primary", "position", "created_at")
+        .values(*PRODUCT_IMAGE_FIELDS, "created_at")
+    )
+    for row in rows:
+        images.setdefault(row["product_id"], []).append(row)
+    return images
+
+
+# --- suggestions ------------------------------------------------------------------------
+
+
+def _name_prefix_rows(queryset: QuerySet, *, prefix: str, limit: int, fields) -> list[dict]:
+    # BytewiseLower: the same expression as catalog_prod_name_prefix_idx, so the prefix is a
+    # range of that index and the first `limit` names in its order end the scan.
+    return list(
+        queryset.alias(name_key=BytewiseLower("name"))
+        .filter(name_key__startswith=prefix.lower())
+        .order_by("name_key")
+        .values(*fields)[:limit]
+    )
+
+
+def _word_prefix_q(prefix: str) -> Q:
+    # Any word of the name starts with the prefix (small tables only: no index needed).
+    return Q(name__istartswith=prefix) | Q(name__icontains=f" {prefix}")
+
+
+def suggest_products(*, prefix: str, limit: int) -> list[dict]:
+    return [
+        {"kind": "product", "text": row["name"], "id": row["id"], "slug": row["slug"]}
+        for row in _name_prefix_rows(
+            Product.objects.filter(sellable_q()),
+            prefix=prefix,
+            limit=limit,
+            fields=("id", "name", "slug"),
+        )
+    ]
+
+
+def suggest_categories(*, prefix: str, limit: int) -> list[dict]:
+    rows = Category.objects.filter(_word_prefix_q(prefix)).order_by("name", "id")
+    return [
+        {"kind": "category", "text": row["name"], "id": row["id"], "slug": row["slug"]}
+        for row in rows.values("id", "name", "slug")[:limit]
+    ]
+
+
+def suggest_brands(*, prefix: str, limit: int) -> list[dict]:
+    rows = Brand.objects.filter(_word_prefix_q(prefix)).order_by("name", "id")
+    return [
+        {"kind": "brand", "text": row["name"], "id": row["id"], "slug": row["slug"]}
+        for row in rows.values("id", "name", "slug")[:limit]
+    ]
+
+
+def suggest_stores(*, prefix: str, limit: int) -> list[dict]:
+    rows = Store.objects.filter(_word_prefix_q(prefix), status=StoreStatus.APPROVED)
+    return [
+        {"kind": "store", "text": row["name"], "id": row["id"], "slug": row["slug"]}
+        for row in rows.order_by("name", "id").values("id", "name", "slug")[:limit]
+    ]
+
+
+# Where completions come from, in the order they are listed; each source answers with one
+# indexed query.
+SUGGEST_SOURCES = (suggest_categories, suggest_brands, suggest_stores, suggest_products)
+
+
+def product_suggestions(*, prefix: str, limit: int = 10) -> list[dict]:
+    """Up to `limit` completions of `prefix`: categories, brands and open stores whose name
+    has a word starting with it, then products on sale whose name starts with it."""
+    found: list[dict] = []
+    for source in SUGGEST_SOURCES:
+        if len(found) >= limit:
+            break
+        found += source(prefix=prefix, limit=limit - len(found))
+    return found

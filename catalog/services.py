@@ -7,12 +7,19 @@ from typing import Any
 
 from django.conf import settings
 from django.core.files import File
-from django.db import IntegrityError, models, transaction
+from django.db import IntegrityError, connection, models, transaction
 from django.db.models import Max, ProtectedError, Q, QuerySet, RestrictedError
 from django.utils import timezone
 from PIL import Image
 
-from catalog.models import Brand, Category, Product, ProductImage
+from catalog import tasks
+from catalog.cache import (
+    catalog_all_products_changed,
+    catalog_products_changed,
+    catalog_taxonomy_changed,
+)
+from catalog.models import Brand, Category, Product, ProductImage, SearchTerm
+from catalog.search import full_text_search_available, search_document
 from catalog.selectors import (
     category_ancestor_ids,
     effective_price_expression,
@@ -21,6 +28,7 @@ from catalog.selectors import (
 )
 from core.exceptions import BusinessValidationError, Conflict
 from core.slugs import unique_slug
+from stores.cache import stores_changed
 from stores.exceptions import StoreNotApproved
 from stores.models import Store
 
@@ -108,6 +116,84 @@ def _apply_changes(*, instance, data: dict[str, Any], fields: tuple[str, ...], f
     return instance
 
 
+# --- search documents -------------------------------------------------------------------
+
+# Products per transaction when search documents are rewritten in bulk: each batch holds its
+# rows' locks only for its own UPDATE, so checkouts of those products wait at most that long.
+SEARCH_REINDEX_BATCH = 5_000
+
+# The words of names, as catalog.models.SearchTerm keeps them (catalog 0009 fills the table
+# with the same rule): numbers and words under three letters are no use for typo correction.
+_TERMS_INSERT = """
+    INSERT INTO catalog_searchterm (term) SELECT DISTINCT word FROM ({words}) AS words
+    WHERE length(word) BETWEEN 3 AND 100 AND word !~ '^[0-9]+$'
+    ON CONFLICT DO NOTHING
+"""
+_WORDS_OF = "SELECT unnest(tsvector_to_array(to_tsvector('simple', {text}))) AS word"
+
+
+def search_terms_add(*, names: list[str]) -> None:
+    """Record the words of these names for typo correction (PostgreSQL only); raises
+    nothing."""
+    if not full_text_search_available() or not names:
+        return
+    with connection.cursor() as cursor:
+        cursor.execute(_TERMS_INSERT.format(words=_WORDS_OF.format(text="%s")), [" ".join(names)])
+
+
+def _index_products(products: QuerySet[Product]) -> int:
+    if not full_text_search_available():
+        return 0
+    return products.update(search_vector=search_document())
+
+
+def product_search_reindex(
+    *, products: QuerySet[Product] | None = None, only_missing: bool = False
+) -> int:
+    """Rewrite the search documents of `products` (every product when None; with
+    `only_missing` those without one) in batches of SEARCH_REINDEX_BATCH by primary key,
+    each in its own transaction, then refresh the planner's statistics; returns how many
+    were written. Not atomic on purpose: a million rows in one transaction would hold their
+    locks for minutes. Invalidates the cached lists after each batch. Raises nothing."""
+    if not full_text_search_available():
+        return 0
+    products = (Product.objects.all() if products is None else products).order_by("pk")
+    if only_missing:
+        products = products.filter(search_vector__isnull=True)
+    written, last = 0, None
+    while True:
+        rest = products if last is None else products.filter(pk__gt=last)
+        batch_ids = list(rest.values_list("pk", flat=True)[:SEARCH_REINDEX_BATCH])
+        if not batch_ids:
+            break
+        with transaction.atomic():
+            written += _index_products(Product.objects.filter(pk__in=batch_ids))
+            catalog_products_changed(product_ids=batch_ids)
+        last = batch_ids[-1]
+    if written:
+        with connection.cursor() as cursor:
+            cursor.execute(f"ANALYZE {Product._meta.db_table}")
+    return written
+
+
+@transaction.atomic
+def search_terms_rebuild() -> int:
+    """Rebuild the words used for typo correction from every current name; returns how
+    many there are. Raises nothing."""
+    if not full_text_search_available():
+        return 0
+    SearchTerm.objects.all().delete()
+    with connection.cursor() as cursor:
+        for model in (Product, Brand, Category, Store):
+            words = _WORDS_OF.format(text="name") + f" FROM {model._meta.db_table}"
+            cursor.execute(_TERMS_INSERT.format(words=words))
+    return SearchTerm.objects.count()
+
+
+def _reindex_on_commit(**filters) -> None:
+    transaction.on_commit(lambda: tasks.reindex_products_task.delay(**filters), robust=True)
+
+
 # --- categories -------------------------------------------------------------------------
 
 
@@ -140,6 +226,8 @@ def category_create(
         category.image = _safe_upload_name(image)
     category.full_clean()
     _save_unique(category)
+    search_terms_add(names=[category.name])
+    catalog_taxonomy_changed()
     return category
 
 
@@ -148,9 +236,22 @@ def category_update(*, category: Category, data: dict[str, Any]) -> Category:
     """Change a category; raises BusinessValidationError (a cycle), ValidationError, Conflict."""
     if "parent" in data:
         _check_parent(category=category, parent=data["parent"])
-    return _apply_changes(
+    old_name = category.name
+    category = _apply_changes(
         instance=category, data=data, fields=CATEGORY_WRITABLE_FIELDS, file_field="image"
     )
+    category_changed(category=category, old_name=old_name)
+    return category
+
+
+def category_changed(*, category: Category, old_name: str | None) -> None:
+    """After a category was saved (here or in the admin): cached reads are stale after
+    commit, and a new name is searchable in its products' documents (re-indexed in batches
+    after commit). Raises nothing."""
+    catalog_taxonomy_changed()
+    if old_name != category.name:
+        search_terms_add(names=[category.name])
+        _reindex_on_commit(category_id=str(category.pk))
 
 
 @transaction.atomic
@@ -162,6 +263,7 @@ def category_delete(*, category: Category) -> None:
         "This category still has products or subcategories; move or delete them first.",
     )
     _delete_on_commit(image)
+    catalog_taxonomy_changed()
 
 
 # --- brands -----------------------------------------------------------------------------
@@ -179,15 +281,29 @@ def brand_create(
         brand.logo = _safe_upload_name(logo)
     brand.full_clean()
     _save_unique(brand)
+    search_terms_add(names=[brand.name])
+    catalog_taxonomy_changed()
     return brand
 
 
 @transaction.atomic
 def brand_update(*, brand: Brand, data: dict[str, Any]) -> Brand:
     """Change a brand; raises ValidationError, Conflict."""
-    return _apply_changes(
+    old_name = brand.name
+    brand = _apply_changes(
         instance=brand, data=data, fields=BRAND_WRITABLE_FIELDS, file_field="logo"
     )
+    brand_changed(brand=brand, old_name=old_name)
+    return brand
+
+
+def brand_changed(*, brand: Brand, old_name: str | None) -> None:
+    """After a brand was saved (here or in the admin): like category_changed. Raises
+    nothing."""
+    catalog_taxonomy_changed()
+    if old_name != brand.name:
+        search_terms_add(names=[brand.name])
+        _reindex_on_commit(brand_id=str(brand.pk))
 
 
 @transaction.atomic
@@ -196,6 +312,7 @@ def brand_delete(*, brand: Brand) -> None:
     logo = brand.logo
     _delete_protected(brand, "This brand still has products; reassign or remove them first.")
     _delete_on_commit(logo)
+    catalog_taxonomy_changed()
 
 
 # --- products ---------------------------------------------------------------------------
@@ -236,6 +353,16 @@ def _save_product(product: Product) -> None:
         if "catalog_product_name_ci_unique" in str(exc):
             raise BusinessValidationError({"name": [PRODUCT_NAME_TAKEN]}) from None
         raise Conflict("The product changed concurrently; please retry.") from None
+    product_changed(product=product)
+
+
+def product_changed(*, product: Product) -> None:
+    """After a product's row was written (here or in the admin): its search document and
+    name words follow in the same transaction; cached reads are stale after commit. Raises
+    nothing."""
+    _index_products(Product.objects.filter(pk=product.pk))
+    search_terms_add(names=[product.name])
+    catalog_products_changed(product_ids=[product.pk])
 
 
 def product_store_for(*, user, store: Store | None) -> Store:
@@ -265,6 +392,7 @@ def store_product_count_refresh(*, store_ids) -> None:
         Store.objects.filter(pk=store_id).update(
             product_count=store_product_count(store_id=store_id)
         )
+    stores_changed()
 
 
 @transaction.atomic
@@ -360,6 +488,7 @@ def product_set_discount(
     # Only the discount columns: a full save would write back the stock read before, over
     # a checkout's deduction made meanwhile.
     product.save(update_fields=DISCOUNT_FIELDS)
+    catalog_products_changed(product_ids=[product.pk])
     return product
 
 
@@ -371,6 +500,7 @@ def product_clear_discount(*, product: Product) -> Product:
     product.discount_ends_at = None
     product.set_current_price()
     product.save(update_fields=DISCOUNT_FIELDS)
+    catalog_products_changed(product_ids=[product.pk])
     return product
 
 
@@ -398,7 +528,15 @@ def product_prices_refresh(*, since: datetime | None = None, all_products: bool 
     # One `now` for the window test and the price, so a boundary between the two reads
     # cannot be half applied.
     price_now = effective_price_expression(at=now)
-    return products.exclude(current_price=price_now).update(current_price=price_now)
+    stale = products.exclude(current_price=price_now)
+    # Which products changed, for the cache: the rows are locked first, so none can change
+    # between this read and the UPDATE.
+    changed_ids = list(stale.select_for_update().values_list("pk", flat=True))
+    if not changed_ids:
+        return 0
+    updated = Product.objects.filter(pk__in=changed_ids).update(current_price=price_now)
+    catalog_products_changed(product_ids=changed_ids)
+    return updated
 
 
 @transaction.atomic
@@ -408,6 +546,7 @@ def product_soft_delete(*, product: Product) -> Product:
     product.deleted_at = timezone.now()
     product.save(update_fields=["is_deleted", "deleted_at", "updated_at"])
     store_product_count_refresh(store_ids=[product.store_id])
+    catalog_products_changed(product_ids=[product.pk])
     return product
 
 
@@ -415,8 +554,16 @@ def product_soft_delete(*, product: Product) -> Product:
 def product_set_active(*, products: QuerySet[Product], is_active: bool) -> int:
     """Activate or deactivate products, returning how many changed; raises nothing."""
     changing = products.exclude(is_active=is_active)
-    store_ids = set(changing.values_list("store_id", flat=True).distinct())
-    changed = changing.update(is_active=is_active, updated_at=timezone.now())
+    changed_ids = list(changing.select_for_update().values_list("pk", flat=True))
+    if not changed_ids:
+        return 0
+    catalog_products_changed(product_ids=changed_ids)
+    changed = Product.objects.filter(pk__in=changed_ids).update(
+        is_active=is_active, updated_at=timezone.now()
+    )
+    store_ids = set(
+        Product.objects.filter(pk__in=changed_ids).values_list("store_id", flat=True).distinct()
+    )
     store_product_count_refresh(store_ids=store_ids)
     return changed
 
@@ -453,6 +600,7 @@ def product_image_add(
         position=position,
     )
     product_image.save()
+    catalog_products_changed(product_ids=[product.pk])
     return product_image
 
 
@@ -472,3 +620,15 @@ def product_image_delete(*, product_image: ProductImage) -> None:
             following.is_primary = True
             following.save(update_fields=["is_primary", "updated_at"])
     _delete_on_commit(stored)
+    catalog_products_changed(product_ids=[product.pk])
+
+
+def store_changed(*, store_id, name: str, name_changed: bool) -> None:
+    """After a store was approved, suspended, reinstated or renamed (the stores app
+    announces it): every product list and detail may show it differently (its products
+    appear or leave, or show its new name); a new name is also re-indexed for search.
+    Raises nothing."""
+    catalog_all_products_changed()
+    if name_changed:
+        search_terms_add(names=[name])
+        _reindex_on_commit(store_id=str(store_id))

@@ -1,6 +1,13 @@
-"""Catalog endpoints: parse -> authorize -> call a service -> serialize."""
+"""Catalog endpoints: parse -> authorize -> call a service -> serialize.
 
+Public reads (products, categories, brands) are answered from the cache for anonymous
+callers (core.cache, catalog.cache), with an ETag and a short public Cache-Control."""
+
+import uuid
+
+from django.http import Http404
 from django.shortcuts import get_object_or_404
+from django_filters import utils as filter_utils
 from django_filters.rest_framework import DjangoFilterBackend
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import (
@@ -15,25 +22,40 @@ from rest_framework.parsers import FormParser, MultiPartParser
 from rest_framework.response import Response
 
 from catalog import services
+from catalog.cache import read_scopes
+from catalog.facets import product_facets
 from catalog.filters import CategoryFilter, ProductFilter
+from catalog.listing import product_listing
 from catalog.models import ProductImage
 from catalog.permissions import (
     IsProductOwnerOrStaff,
     IsSellerOrStaffOrReadOnly,
 )
-from catalog.selectors import brand_list, category_list, product_list_for
+from catalog.selectors import (
+    brand_list,
+    category_list,
+    product_list_for,
+    product_rows,
+    product_suggestions,
+)
 from catalog.serializers import (
     BrandInput,
     BrandSerializer,
     CategoryInput,
     CategorySerializer,
     ProductDiscountInput,
+    ProductFacetsSerializer,
     ProductImageSerializer,
     ProductImageUploadInput,
     ProductInput,
+    ProductRepresenter,
     ProductSerializer,
+    ProductSuggestInput,
+    ProductSuggestionsSerializer,
 )
+from core.cache import serve_public_read
 from core.filters import OrderingFilter
+from core.pagination import LargeListPagination, estimated_count
 from core.permissions import IsStaffOrReadOnly
 from core.routing import UUID_REGEX
 from core.serializers import ErrorSerializer
@@ -78,6 +100,30 @@ class _CatalogWriteMixin:
         return Response(status=status.HTTP_204_NO_CONTENT)
 
 
+class _PublicCacheMixin:
+    """Serve the actions named in `cached_reads` through core.cache.serve_public_read. It
+    runs before DRF's request handling, so a cached answer costs no authentication,
+    throttling or rendering (the throttles guard the database work a miss does)."""
+
+    cached_reads: dict[str, str] = {}
+
+    def dispatch(self, request, *args, **kwargs):
+        action = getattr(self, "action_map", {}).get(request.method.lower())
+        name = self.cached_reads.get(action)
+        if name is None:
+            return super().dispatch(request, *args, **kwargs)
+        product_id = None
+        if name == "product-detail":
+            # The version key of a product is its canonical id, however the URL spells it.
+            product_id = uuid.UUID(kwargs["pk"])
+        return serve_public_read(
+            request,
+            name=name,
+            scopes=read_scopes(name, product_id=product_id),
+            build=lambda: super(_PublicCacheMixin, self).dispatch(request, *args, **kwargs),
+        )
+
+
 def _crud_schema(name: str, input_serializer, output_serializer, conflict_on_delete=True):
     delete_responses = {204: None}
     if conflict_on_delete:
@@ -93,9 +139,11 @@ def _crud_schema(name: str, input_serializer, output_serializer, conflict_on_del
 
 
 @_crud_schema("categories", CategoryInput, CategorySerializer)
-class CategoryViewSet(_CatalogWriteMixin, viewsets.ModelViewSet):
+class CategoryViewSet(_PublicCacheMixin, _CatalogWriteMixin, viewsets.ModelViewSet):
     """The category tree: public read, staff write. Deleting a category that still has
     products or subcategories is a 409."""
+
+    cached_reads = {"list": "category", "retrieve": "category"}
 
     permission_classes = [IsStaffOrReadOnly]
     lookup_value_regex = UUID_REGEX
@@ -121,8 +169,10 @@ class CategoryViewSet(_CatalogWriteMixin, viewsets.ModelViewSet):
 
 
 @_crud_schema("brands", BrandInput, BrandSerializer)
-class BrandViewSet(_CatalogWriteMixin, viewsets.ModelViewSet):
+class BrandViewSet(_PublicCacheMixin, _CatalogWriteMixin, viewsets.ModelViewSet):
     """Brands: public read, staff write. Deleting a brand that has products is a 409."""
+
+    cached_reads = {"list": "brand", "retrieve": "brand"}
 
     permission_classes = [IsStaffOrReadOnly]
     lookup_value_regex = UUID_REGEX
@@ -152,7 +202,7 @@ _IMAGE_ID = OpenApiParameter(
 
 
 @_crud_schema("products", ProductInput, ProductSerializer, conflict_on_delete=False)
-class ProductViewSet(_CatalogWriteMixin, viewsets.ModelViewSet):
+class ProductViewSet(_PublicCacheMixin, _CatalogWriteMixin, viewsets.ModelViewSet):
     """Products. Everyone sees active products; sellers also their own inactive ones; staff
     all. Sellers create and change their own products, staff any. DELETE is a soft delete."""
 
@@ -172,9 +222,86 @@ class ProductViewSet(_CatalogWriteMixin, viewsets.ModelViewSet):
         "average_rating": "average_rating",
     }
     ordering_tiebreak = ("-created_at", "id")
+    pagination_class = LargeListPagination
+    cached_reads = {
+        "list": "product-list",
+        "retrieve": "product-detail",
+        "facets": "product-facets",
+        "suggest": "product-suggest",
+    }
 
     def get_queryset(self):
         return product_list_for(user=self.request.user)
+
+    def _filtered(self) -> ProductFilter:
+        backend = DjangoFilterBackend()
+        filterset = backend.get_filterset(self.request, self.get_queryset(), self)
+        if not filterset.is_valid():
+            raise filter_utils.translate_validation(filterset.errors)
+        return filterset
+
+    def _ordering_terms(self, queryset) -> list[str]:
+        """The `?ordering=` names asked for, refused with a 400 when unknown (the listing
+        maps them to its columns itself)."""
+        ordering = OrderingFilter()
+        terms = ordering.requested_terms(self.request)
+        if terms:
+            ordering.get_ordering(self.request, queryset, self)
+        return terms
+
+    def list(self, request, *args, **kwargs):
+        filterset = self._filtered()
+        listing = product_listing(
+            queryset=filterset.qs,
+            ordering=self._ordering_terms(filterset.qs),
+            search=filterset.product_search,
+        )
+        rows = self.paginator.paginate_listing(listing, request)
+        data = ProductRepresenter(request=request).products(rows)
+        return self.paginator.get_paginated_response(data, rows)
+
+    def retrieve(self, request, *args, **kwargs):
+        rows = list(product_rows(self.get_queryset().filter(pk=kwargs["pk"]))[:1])
+        if not rows:
+            raise Http404
+        return Response(ProductRepresenter(request=request).products(rows)[0])
+
+    @extend_schema(
+        summary="Counts per category, brand, price band and stock state",
+        description=(
+            "Takes every filter of the product list (and ignores its ordering and pages). "
+            "A category counts its subcategories' products too. Price bands are [min, max] "
+            "on the effective price, usable as the list's min_price/max_price. Exact while "
+            "the list's count is; above EXACT_COUNT_LIMIT matches they are estimated from a "
+            "sample (`counts_are_estimates`)."
+        ),
+        filters=True,
+        responses={200: ProductFacetsSerializer},
+    )
+    @action(detail=False, methods=["get"], url_path="facets", pagination_class=None)
+    def facets(self, request):
+        queryset = self._filtered().qs
+        count, is_estimate = estimated_count(queryset)
+        facets = product_facets(queryset=queryset, estimate=is_estimate)
+        return Response({"count": count, "count_is_estimate": is_estimate, **facets})
+
+    @extend_schema(
+        summary="Up to 10 completions of what is being typed in a search box",
+        parameters=[ProductSuggestInput],
+        responses={200: ProductSuggestionsSerializer},
+    )
+    @action(
+        detail=False,
+        methods=["get"],
+        url_path="suggest",
+        filter_backends=[],
+        pagination_class=None,
+    )
+    def suggest(self, request):
+        serializer = ProductSuggestInput(data=request.query_params)
+        serializer.is_valid(raise_exception=True)
+        results = product_suggestions(prefix=serializer.validated_data["q"], limit=10)
+        return Response({"results": results})
 
     def perform_create_service(self, data):
         store = services.product_store_for(user=self.request.user, store=data.pop("store", None))

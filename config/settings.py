@@ -112,9 +112,13 @@ if REDIS_URL:
                 "CLIENT_CLASS": "django_redis.client.DefaultClient",
                 "SOCKET_CONNECT_TIMEOUT": 2,
                 "SOCKET_TIMEOUT": 2,
+                # Redis down never fails a request: a read misses (and goes to the
+                # database), a write is lost, throttles count nothing; /health/ says so.
+                "IGNORE_EXCEPTIONS": True,
             },
         }
     }
+    DJANGO_REDIS_LOG_IGNORED_EXCEPTIONS = True
 else:
     CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
 
@@ -191,6 +195,17 @@ LOW_STOCK_THRESHOLD = config("LOW_STOCK_THRESHOLD", default=5, cast=int)
 RECOMMENDATIONS_CACHE_SECONDS = config("RECOMMENDATIONS_CACHE_SECONDS", default=3600, cast=int)
 # Idempotency keys are kept at least this long (SPEC: 24 h), then purged.
 IDEMPOTENCY_KEY_TTL_HOURS = config("IDEMPOTENCY_KEY_TTL_HOURS", default=24, cast=int)
+
+# --- Catalog reads at scale -----------------------------------------------------------
+# A list's `count` is exact up to this many products, the database's estimate above it.
+EXACT_COUNT_LIMIT = config("EXACT_COUNT_LIMIT", default=10_000, cast=int)
+# `?page=` goes this many products deep (page x page_size); deeper pages use `?cursor=`.
+MAX_PAGE_DEPTH = config("MAX_PAGE_DEPTH", default=10_000, cast=int)
+# Seconds an anonymous catalog answer is kept in the cache (0: no cache). Writes invalidate
+# what they change at once, so this only bounds memory.
+CATALOG_CACHE_SECONDS = config("CATALOG_CACHE_SECONDS", default=300, cast=int)
+# max-age of the public Cache-Control on anonymous catalog answers (browsers, CDNs).
+CATALOG_CACHE_MAX_AGE = config("CATALOG_CACHE_MAX_AGE", default=30, cast=int)
 
 # --- Payments -------------------------------------------------------------------------
 # Providers a client may choose in `POST payments/`; the first is the default.

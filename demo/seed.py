@@ -8,7 +8,9 @@ from dataclasses import dataclass
 from django.db import transaction
 
 from accounts.models import User
+from catalog.cache import catalog_taxonomy_changed
 from catalog.models import Product
+from catalog.services import product_search_reindex, search_terms_rebuild
 from demo.accounts_seed import STAFF_EMAIL, customers_ensure, users_ensure
 from demo.activity import carts_write, reviews_write, wishlists_write
 from demo.catalog_seed import (
@@ -50,16 +52,24 @@ def demo_seed(
     stores = stores_ensure()
     plan = ProductPlan(leaves=leaves, brands=brands, stores=stores)
     created = products_ensure(plan, total=products, batch_size=batch_size, progress=progress)
+    if created:
+        # bulk_create bypasses the services: write the new products' search documents and
+        # the name words typo correction uses (PostgreSQL; nothing elsewhere).
+        product_search_reindex(only_missing=True)
+        search_terms_rebuild()
     customers, customers_created = customers_ensure()
     history = _history_ensure(customers=customers, staff=users[STAFF_EMAIL], orders=orders)
     history.customers = customers_created  # the shoppers created by this run
+    recommendations = _recommendations_compute()
+    # Everything above bypassed the services: no cached catalog answer is current.
+    catalog_taxonomy_changed()
     return SeedReport(
         stores=len(stores),
         subcategories=len(leaves),
         brands=len(brands),
         products_created=created,
         history=history,
-        recommendations=_recommendations_compute(),
+        recommendations=recommendations,
     )
 
 

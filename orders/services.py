@@ -10,6 +10,7 @@ from django.utils import timezone
 
 from accounts.models import ADDRESS_FIELDS
 from cart.models import Cart, CartItem
+from catalog.cache import catalog_products_changed
 from catalog.models import Product
 from core.exceptions import BusinessValidationError, InsufficientStock, InvalidTransition
 from core.money import MONEY_MAX, money_fits, quantize_money
@@ -71,8 +72,12 @@ def _queue_email(order: Order, kind: str) -> None:
 def _restore_stock(order: Order) -> None:
     """Give back exactly what the order took, in product-id order (the checkout lock order)."""
     lines = order.items.filter(product__isnull=False).order_by("product_id")
+    restored = []
     for product_id, quantity in lines.values_list("product_id", "quantity"):
         Product.objects.filter(pk=product_id).update(stock_quantity=F("stock_quantity") + quantity)
+        restored.append(product_id)
+    # The catalog shows stock: its cached answers for these products go after commit.
+    catalog_products_changed(product_ids=restored)
 
 
 @transaction.atomic
@@ -236,6 +241,8 @@ def order_place(*, user, shipping_address: dict) -> Order:
             "Some items are not available in the requested quantity.",
             extra={"lines": _insufficient_lines(failed)},
         )
+    # The catalog shows stock: its cached answers for these products go after commit.
+    catalog_products_changed(product_ids=[line.product_id for line in lines])
 
     products = Product.objects.in_bulk([line.product_id for line in lines])
     priced = []

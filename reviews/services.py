@@ -25,11 +25,13 @@ from django.db.models import (
 from django.db.models.functions import Coalesce
 from django.utils import timezone
 
+from catalog.cache import catalog_products_changed
 from catalog.models import Product
 from core.exceptions import BusinessValidationError
 from reviews.exceptions import OwnProductReview, ReviewExists, ReviewNotFound
 from reviews.models import MAX_COMMENT_LENGTH, Review, ReviewStatus
 from reviews.selectors import review_initial_status, user_has_purchased
+from stores.cache import stores_changed
 from stores.models import Store
 
 PRODUCT_NOT_REVIEWABLE = "This product does not exist or is no longer available."
@@ -122,6 +124,8 @@ def product_ratings_refresh(*, product_ids: Iterable[UUID], stores: bool = True)
     if not locked:
         return 0
     updated = Product.objects.filter(pk__in=locked).update(**_rating_fields())
+    # The catalog shows (and sorts by) the rating: its cached answers go after commit.
+    catalog_products_changed(product_ids=locked)
     if stores:
         store_ratings_refresh(
             store_ids=Product.objects.filter(pk__in=locked).values_list("store_id", flat=True)
@@ -144,6 +148,7 @@ def store_ratings_refresh(*, store_ids: Iterable[UUID | None]) -> int:
         .order_by("pk")
         .values_list("pk", flat=True)
     )
+    stores_changed()
     return Store.objects.filter(pk__in=locked).update(**_rating_fields(of="store"))
 
 

@@ -16,9 +16,11 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from PIL import Image
 
+from core.events import publish_on_commit
 from core.exceptions import BusinessValidationError, Conflict, InvalidTransition
 from core.routing import UUID_REGEX
 from core.slugs import unique_slug
+from stores.cache import stores_changed
 from stores.exceptions import StoreExists
 from stores.models import RESERVED_SLUGS, Store, StoreKind, StoreStatus
 from stores.selectors import store_name_taken
@@ -35,6 +37,10 @@ TRANSITIONS: dict[str, frozenset[str]] = {
 # What an owner may change on their own store; name, kind and licence are what staff
 # reviewed, so they change only through staff (the admin).
 OWNER_WRITABLE_FIELDS = ("description", "contact_email", "country", "logo")
+
+# Announced after commit whenever what the catalog shows of a store changes (its status,
+# its name): payload store_id, name, name_changed.
+STORE_CHANGED = "store.changed"
 
 NAME_TAKEN = "A store with this name already exists."
 SLUG_TAKEN = "A store with this slug already exists."
@@ -62,7 +68,14 @@ def _transition(*, store: Store, to: str, by=None, only_from: str | None = None,
     for name, value in fields.items():
         setattr(store, name, value)
     store.save(update_fields=["status", "reviewed_by", *fields, "updated_at"])
+    _announce(store)
     return store
+
+
+def _announce(store: Store, *, name_changed: bool = False) -> None:
+    stores_changed()
+    # The catalog above shows this store's products (or stops showing them) and its name.
+    publish_on_commit(STORE_CHANGED, store_id=store.pk, name=store.name, name_changed=name_changed)
 
 
 def _set_seller(user, is_seller: bool) -> None:
@@ -276,6 +289,7 @@ def seller_role_set(*, user, is_seller: bool, by=None) -> Store | None:
                 reviewed_by=by if getattr(by, "pk", None) else None,
             )
             _save(store)
+            _announce(store)
         elif store.status != StoreStatus.APPROVED:
             store.status = StoreStatus.APPROVED
             store.verified = store.kind == StoreKind.DERMATOLOGIST
@@ -283,6 +297,7 @@ def seller_role_set(*, user, is_seller: bool, by=None) -> Store | None:
             store.rejection_reason = store.suspension_reason = ""
             store.reviewed_by = by if getattr(by, "pk", None) else None
             store.save()
+            _announce(store)
         _set_seller(user, True)
         return store
     if store is not None and store.status == StoreStatus.APPROVED:
@@ -319,6 +334,7 @@ def store_update(*, store: Store, data: dict) -> Store:
         return store
     store.full_clean(exclude=["owner"], validate_unique=False, validate_constraints=False)
     store.save(update_fields=[*changed, "updated_at"])
+    stores_changed()
     if old_logo and old_logo.name != store.logo.name:
         storage, name = old_logo.storage, old_logo.name
         transaction.on_commit(lambda: storage.delete(name), robust=True)
@@ -359,4 +375,7 @@ def store_staff_update(*, store: Store, fields: list[str]) -> Store:
     store_staff_check(store=store, fields=fields)
     store.full_clean(exclude=["owner"], validate_unique=False, validate_constraints=False)
     _save(store, update_fields=[*fields, "updated_at"])
+    stores_changed()
+    if {"name", "slug"} & set(fields):
+        _announce(store, name_changed="name" in fields)
     return store

@@ -20,11 +20,13 @@ from rest_framework.parsers import FormParser, JSONParser, MultiPartParser
 from rest_framework.permissions import AllowAny, IsAuthenticated
 from rest_framework.response import Response
 
+from core.cache import serve_public_read
 from core.exceptions import NotFound
 from core.permissions import IsStaff
 from core.routing import UUID_REGEX
 from core.serializers import ErrorSerializer
 from stores import services
+from stores.cache import STORES
 from stores.filters import StoreFilter
 from stores.models import Store
 from stores.selectors import store_list_for, store_list_public, store_of
@@ -68,6 +70,9 @@ def _sees_details(user, store: Store) -> bool:
     ),
 )
 class StoreViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet):
+    """Anonymous reads (the directory, the storefronts) come from the cache, with an ETag
+    and a short public Cache-Control, until a store or its figures change."""
+
     permission_classes = [AllowAny]
     serializer_class = StoreSerializer
     lookup_field = "ref"
@@ -93,6 +98,17 @@ class StoreViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.Ge
         if self.action in {"approve", "reject", "suspend", "reinstate"}:
             return [IsStaff()]
         return super().get_permissions()
+
+    def dispatch(self, request, *args, **kwargs):
+        action = getattr(self, "action_map", {}).get(request.method.lower())
+        if action not in {"list", "retrieve"}:
+            return super().dispatch(request, *args, **kwargs)
+        return serve_public_read(
+            request,
+            name=f"store-{action}",
+            scopes=[STORES],
+            build=lambda: super(StoreViewSet, self).dispatch(request, *args, **kwargs),
+        )
 
     def get_object(self):
         ref = self.kwargs["ref"]

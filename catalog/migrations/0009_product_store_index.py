@@ -1,6 +1,6 @@
 from django.db import migrations, models
 
-from core.migration_operations import AddIndexConcurrently
+from core.db import AddIndexConcurrentlyWhereSupported
 
 
 class Migration(migrations.Migration):
@@ -11,7 +11,7 @@ class Migration(migrations.Migration):
     ]
 
     operations = [
-        AddIndexConcurrently(
+        AddIndexConcurrentlyWhereSupported(
             model_name="product",
             index=models.Index(fields=["store", "-created_at"], name="catalog_prod_store_new_idx"),
         ),

@@ -7,6 +7,20 @@ from PIL import Image
 
 from accounts.tests.factories import UserFactory, approved_store_for
 from catalog.models import Brand, Category, Product, ProductImage
+from catalog.services import product_changed, search_terms_add
+
+
+class _NamedFactory(factory.django.DjangoModelFactory):
+    """Records the name's words for typo correction, as the services do."""
+
+    class Meta:
+        abstract = True
+
+    @classmethod
+    def _create(cls, model_class, *args, **kwargs):
+        instance = super()._create(model_class, *args, **kwargs)
+        search_terms_add(names=[instance.name])
+        return instance
 
 
 def make_image_file(name="photo.png", size=(32, 32), fmt="PNG", color=(200, 80, 80)):
@@ -16,7 +30,7 @@ def make_image_file(name="photo.png", size=(32, 32), fmt="PNG", color=(200, 80, 
     return SimpleUploadedFile(name, buffer.getvalue(), content_type=content_type)
 
 
-class CategoryFactory(factory.django.DjangoModelFactory):
+class CategoryFactory(_NamedFactory):
     class Meta:
         model = Category
 
@@ -24,7 +38,7 @@ class CategoryFactory(factory.django.DjangoModelFactory):
     slug = factory.Sequence(lambda n: f"category-{n}")
 
 
-class BrandFactory(factory.django.DjangoModelFactory):
+class BrandFactory(_NamedFactory):
     class Meta:
         model = Brand
 
@@ -61,7 +75,10 @@ class ProductFactory(factory.django.DjangoModelFactory):
             probe = model_class(**kwargs)
             probe.set_current_price()
             kwargs["current_price"] = probe.current_price
-        return super()._create(model_class, *args, **kwargs)
+        product = super()._create(model_class, *args, **kwargs)
+        # The search document (and name words), as the services write them.
+        product_changed(product=product)
+        return product
 
 
 class ProductImageFactory(factory.django.DjangoModelFactory):

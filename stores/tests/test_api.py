@@ -415,3 +415,48 @@ def test_staff_creating_a_seller_opens_their_store(staff_client):
 
     assert response.status_code == 201
     assert Store.objects.get(owner__email="new-seller@example.com").is_approved
+
+
+# --- cached public reads ----------------------------------------------------------------
+
+
+def test_anonymous_store_reads_are_cached_with_an_etag_until_a_store_changes(
+    api_client, staff_client, django_capture_on_commit_callbacks
+):
+    store = StoreFactory(status=StoreStatus.APPROVED)
+    first = api_client.get(store_url(store))
+    etag = first["ETag"]
+
+    not_modified = api_client.get(store_url(store), HTTP_IF_NONE_MATCH=etag)
+    with django_capture_on_commit_callbacks(execute=True):
+        staff_client.post(by_id(store, "suspend"), {"reason": "Checks"})
+    gone = api_client.get(store_url(store))
+    listed = api_client.get(STORES)
+
+    assert first.status_code == 200 and "public" in first["Cache-Control"]
+    assert not_modified.status_code == 304
+    assert gone.status_code == 404
+    assert listed.json()["results"] == []
+
+
+def test_a_new_product_updates_the_cached_storefront_count(
+    api_client, store_owner_store, django_capture_on_commit_callbacks
+):
+    store = store_owner_store
+    assert api_client.get(store_url(store)).json()["product_count"] == 0
+
+    with django_capture_on_commit_callbacks(execute=True):
+        product_create(
+            created_by=store.owner,
+            store=store,
+            name="Fresh Cream",
+            price=Decimal("10.00"),
+            category=CategoryFactory(),
+        )
+
+    assert api_client.get(store_url(store)).json()["product_count"] == 1
+
+
+@pytest.fixture
+def store_owner_store():
+    return StoreFactory(status=StoreStatus.APPROVED)

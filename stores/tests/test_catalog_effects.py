@@ -269,3 +269,16 @@ def test_concurrent_reviews_of_one_stores_products_keep_its_figures_exact():
     ratings = [number % 5 + 1 for number in range(12)]
     assert store.review_count == 12
     assert store.average_rating == (Decimal(sum(ratings)) / 12).quantize(Decimal("0.01"))
+
+
+def test_suspending_a_store_drops_its_products_from_cached_public_lists(
+    api_client, store, product, django_capture_on_commit_callbacks
+):
+    assert _ids(api_client.get(PRODUCTS)) == [str(product.pk)]  # now cached
+    assert _ids(api_client.get(PRODUCTS)) == [str(product.pk)]
+
+    with django_capture_on_commit_callbacks(execute=True):
+        store_suspend(store=store, reason="Checks")
+
+    assert _ids(api_client.get(PRODUCTS)) == []
+    assert api_client.get(f"{PRODUCTS}{product.pk}/").status_code == 404
