@@ -11,6 +11,7 @@ from django.utils import timezone
 from accounts.models import ADDRESS_FIELDS
 from cart.models import Cart, CartItem
 from catalog.models import Product
+from core import metrics
 from core.exceptions import BusinessValidationError, InsufficientStock, InvalidTransition
 from core.money import quantize_money
 from coupons.models import Coupon
@@ -217,6 +218,7 @@ def order_place(*, user, shipping_address: dict) -> Order:
         if not deducted:
             failed.append(line)
     if failed:
+        metrics.checkout_refused_for_stock()
         # Raising rolls back the deductions of the lines that did succeed.
         raise InsufficientStock(
             "Some items are not available in the requested quantity.",
@@ -262,6 +264,7 @@ def order_place(*, user, shipping_address: dict) -> Order:
         cart.save(update_fields=["coupon", "updated_at"])
     cart.items.all().delete()
     _queue_email(order, "placed")
+    metrics.order_placed(currency=currency)
     return order
 
 
