@@ -4,12 +4,15 @@ With no environment at all the project runs locally on SQLite with DEBUG on. Eve
 variable is documented in `.env.example`.
 """
 
+import ipaddress
 from datetime import timedelta
 from pathlib import Path
 
 import dj_database_url
 from decouple import Csv, config
 from django.core.exceptions import ImproperlyConfigured
+
+from core.sentry import sentry_init
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 
@@ -38,6 +41,8 @@ INSTALLED_APPS = [
     "django_filters",
     "drf_spectacular",
     "drf_spectacular_sidecar",
+    "corsheaders",
+    "django_prometheus",
     "core",
     "stores",
     "accounts",
@@ -55,7 +60,14 @@ INSTALLED_APPS = [
 ]
 
 MIDDLEWARE = [
-    # First: an oversize body is refused before any other layer could read it.
+    # Operations (see "Operations" below): Prometheus times everything in between; the
+    # request id, access log and KPI sample wrap every other layer; CORS answers
+    # preflights before anything can refuse them (authentication, throttles, 404s), and
+    # its headers reach a browser on every refusal below, a 413 included.
+    "django_prometheus.middleware.PrometheusBeforeMiddleware",
+    "core.middleware.RequestLogMiddleware",
+    "corsheaders.middleware.CorsMiddleware",
+    # Before anything that could read the body: an oversize one is refused unread.
     "core.middleware.RequestBodyLimitMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
@@ -67,6 +79,7 @@ MIDDLEWARE = [
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "core.middleware.ApiErrorPagesMiddleware",
     "core.middleware.PrivateResponseCacheMiddleware",
+    "django_prometheus.middleware.PrometheusAfterMiddleware",
 ]
 
 ROOT_URLCONF = "config.urls"
@@ -98,6 +111,13 @@ DATABASES = {
         conn_health_checks=True,
     )
 }
+# The same engines, measured for Prometheus (query counts, durations and errors).
+_MEASURED_DB_ENGINES = {
+    "django.db.backends.postgresql": "django_prometheus.db.backends.postgresql",
+    "django.db.backends.sqlite3": "django_prometheus.db.backends.sqlite3",
+}
+for _database in DATABASES.values():
+    _database["ENGINE"] = _MEASURED_DB_ENGINES.get(_database["ENGINE"], _database["ENGINE"])
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 # --- Cache (also the throttle store) --------------------------------------------------
@@ -105,7 +125,8 @@ REDIS_URL = config("REDIS_URL", default="")
 if REDIS_URL:
     CACHES = {
         "default": {
-            "BACKEND": "django_redis.cache.RedisCache",
+            # django-redis, measured for Prometheus (core/cache_backends.py).
+            "BACKEND": "core.cache_backends.RedisCache",
             "LOCATION": REDIS_URL,
             "KEY_PREFIX": config("CACHE_KEY_PREFIX", default="marketplace"),
             "OPTIONS": {
@@ -120,7 +141,7 @@ if REDIS_URL:
     }
     DJANGO_REDIS_LOG_IGNORED_EXCEPTIONS = True
 else:
-    CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
+    CACHES = {"default": {"BACKEND": "core.cache_backends.LocMemCache"}}
 
 # --- Auth -----------------------------------------------------------------------------
 AUTH_USER_MODEL = "accounts.User"
@@ -219,6 +240,10 @@ STRIPE_WEBHOOK_TOLERANCE = config("STRIPE_WEBHOOK_TOLERANCE", default=300, cast=
 # With no broker, tasks run eagerly in-process; set a broker to use a real worker.
 CELERY_BROKER_URL = config("CELERY_BROKER_URL", default="")
 CELERY_TASK_ALWAYS_EAGER = not CELERY_BROKER_URL
+if CELERY_TASK_ALWAYS_EAGER:
+    # Eager tasks still borrow a producer from the broker pool; an in-process transport
+    # keeps kombu from warning about (and resolving) a default AMQP host on every task.
+    CELERY_BROKER_URL = "memory://localhost/"
 CELERY_TASK_EAGER_PROPAGATES = True
 CELERY_RESULT_BACKEND = None
 CELERY_TASK_ACKS_LATE = True
@@ -234,6 +259,7 @@ CELERY_BEAT_SCHEDULE = {
         "schedule": 86400.0,
     },
     "refresh-product-prices": {"task": "catalog.tasks.refresh_product_prices", "schedule": 60.0},
+    "purge-response-times": {"task": "core.tasks.purge_response_times", "schedule": 86400.0},
     "repair-product-prices": {
         "task": "catalog.tasks.refresh_product_prices",
         "schedule": 86400.0,
@@ -342,13 +368,99 @@ X_FRAME_OPTIONS = "DENY"
 if config("SECURE_PROXY_SSL_HEADER", default=False, cast=bool):
     SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
 # The health check is probed over plain HTTP by load balancers.
-SECURE_REDIRECT_EXEMPT = [r"^health/$"]
+# Prometheus scrapes each instance directly, usually over the internal network.
+SECURE_REDIRECT_EXEMPT = [r"^health/$", r"^metrics$"]
 
+# --- Operations: CORS ------------------------------------------------------------------
+# Browser frontends on other origins. Only these origins (exact, e.g.
+# https://shop.example.com) and regexes may call the API from a page; none by default.
+CORS_ALLOWED_ORIGINS = config("CORS_ALLOWED_ORIGINS", default="", cast=Csv())
+CORS_ALLOWED_ORIGIN_REGEXES = config("CORS_ALLOWED_ORIGIN_REGEXES", default="", cast=Csv())
+# Cookies are not needed (the API takes bearer tokens): off unless a frontend needs them.
+CORS_ALLOW_CREDENTIALS = config("CORS_ALLOW_CREDENTIALS", default=False, cast=bool)
+CORS_PREFLIGHT_MAX_AGE = config("CORS_PREFLIGHT_MAX_AGE", default=86400, cast=int)
+# The API and its schema; not the admin, /health/ or /metrics.
+CORS_URLS_REGEX = r"^/api/.*$"
+CORS_ALLOW_HEADERS = (
+    "accept",
+    "accept-language",
+    "authorization",
+    "content-type",
+    "idempotency-key",
+    "if-none-match",
+    "x-cart-token",
+    "x-request-id",
+    "x-requested-with",
+)
+# What a page may read from an answer beyond the CORS-safelisted headers.
+CORS_EXPOSE_HEADERS = (
+    "X-Cart-Token",
+    "Retry-After",
+    "X-Request-ID",
+    "ETag",
+    "Content-Disposition",
+)
+
+# --- Operations: logs -------------------------------------------------------------------
+LOG_LEVEL = config("LOG_LEVEL", default="INFO")
+# text: human-readable lines; json: one JSON object a line, for a log pipeline.
+LOG_FORMAT = config("LOG_FORMAT", default="text")
+if LOG_FORMAT not in ("text", "json"):
+    raise ImproperlyConfigured("LOG_FORMAT must be text or json.")
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
-    "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"}},
-    "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
-    "root": {"handlers": ["console"], "level": config("LOG_LEVEL", default="INFO")},
-    "loggers": {"django.db.backends": {"level": "WARNING"}},
+    "filters": {
+        "request_id": {"()": "core.logs.RequestIdFilter"},
+        "no_response_summaries": {"()": "core.logs.DropResponseSummaries"},
+    },
+    "formatters": {
+        "text": {"()": "core.logs.TextFormatter"},
+        "json": {"()": "core.logs.JsonFormatter"},
+    },
+    "handlers": {
+        "console": {
+            "class": "logging.StreamHandler",
+            "formatter": LOG_FORMAT,
+            "filters": ["request_id"],
+        }
+    },
+    "root": {"handlers": ["console"], "level": LOG_LEVEL},
+    "loggers": {
+        # Django's own console handler (DEBUG only) would print every record twice.
+        "django": {"handlers": [], "level": LOG_LEVEL, "propagate": True},
+        # The access log ("access") has one line per request; keep only tracebacks here.
+        "django.request": {"filters": ["no_response_summaries"]},
+        # runserver's own access lines, replaced by ours.
+        "django.server": {"handlers": [], "propagate": False},
+        "django.db.backends": {"level": "WARNING"},
+    },
 }
+
+# --- Operations: metrics ----------------------------------------------------------------
+# /metrics answers `Authorization: Bearer <METRICS_TOKEN>` and callers in
+# METRICS_ALLOWED_IPS (addresses or networks, by REMOTE_ADDR); nobody else.
+METRICS_TOKEN = config("METRICS_TOKEN", default="")
+METRICS_ALLOWED_IPS = config("METRICS_ALLOWED_IPS", default="", cast=Csv())
+try:
+    [ipaddress.ip_network(entry, strict=False) for entry in METRICS_ALLOWED_IPS]
+except ValueError as exc:
+    raise ImproperlyConfigured(f"METRICS_ALLOWED_IPS: {exc}") from None
+PROMETHEUS_LATENCY_BUCKETS = (
+    0.005, 0.01, 0.025, 0.05, 0.075, 0.1, 0.25, 0.5, 0.75, 1.0, 2.5, 5.0, 10.0, float("inf"),
+)  # fmt: skip
+# The dashboard's API response-time KPI: per-minute latency histograms per route group.
+API_RESPONSE_TIMES = config("API_RESPONSE_TIMES", default=True, cast=bool)
+# Days of those histograms kept (`manage.py purge_response_times`, daily from beat).
+RESPONSE_TIME_RETENTION_DAYS = config("RESPONSE_TIME_RETENTION_DAYS", default=90, cast=int)
+
+# --- Operations: error tracking ---------------------------------------------------------
+# Set SENTRY_DSN to report errors to Sentry (or a compatible tracker); unset, nothing is
+# loaded or sent.
+SENTRY_DSN = config("SENTRY_DSN", default="")
+sentry_init(
+    dsn=SENTRY_DSN,
+    environment=config("SENTRY_ENVIRONMENT", default="production" if not DEBUG else "local"),
+    release=config("SENTRY_RELEASE", default="") or None,
+    traces_sample_rate=config("SENTRY_TRACES_SAMPLE_RATE", default=0.0, cast=float),
+)

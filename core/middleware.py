@@ -1,5 +1,7 @@
 import json
+import logging
 from io import RawIOBase
+from time import perf_counter
 
 from django.conf import settings
 from django.core.exceptions import RequestDataTooBig
@@ -7,6 +9,9 @@ from django.http import HttpResponse, JsonResponse
 from django.utils.cache import patch_cache_control, patch_vary_headers
 
 from core.exceptions import _CODE_BY_STATUS, error_body
+from core.logs import REQUEST_ID_HEADER, bind_request_id, request_id_for, unbind_request_id
+from core.response_times import response_time_record
+from core.routes import route_group, route_of
 
 _REASON = {
     400: "Bad request.",
@@ -133,3 +138,61 @@ class PrivateResponseCacheMiddleware:
             patch_cache_control(response, no_store=True, private=True)
         patch_vary_headers(response, ("Authorization", "X-Cart-Token"))
         return response
+
+
+# --- Request ids, the access log and the response-time KPI -----------------------------
+
+access_logger = logging.getLogger("access")
+
+
+class RequestLogMiddleware:
+    """The outermost layer: gives the request its id (`X-Request-ID` on every answer, in
+    every log line), writes the one access-log line of the request and counts its
+    duration for the API response-time KPI (core.response_times)."""
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        request_id = request_id_for(request.META.get("HTTP_X_REQUEST_ID"))
+        request.request_id = request_id
+        token = bind_request_id(request_id)
+        start = perf_counter()
+        try:
+            response = self.get_response(request)
+            duration_ms = (perf_counter() - start) * 1000
+            response[REQUEST_ID_HEADER] = request_id
+            self._log(request, response.status_code, duration_ms)
+            if settings.API_RESPONSE_TIMES:
+                group = route_group(request)
+                if group is not None:
+                    response_time_record(group=group, duration_ms=duration_ms)
+        finally:
+            unbind_request_id(token)
+        return response
+
+    @staticmethod
+    def _log(request, status: int, duration_ms: float) -> None:
+        level = (
+            logging.ERROR if status >= 500 else logging.WARNING if status >= 400 else logging.INFO
+        )
+        if not access_logger.isEnabledFor(level):
+            return
+        route = route_of(request)
+        user = getattr(request, "user", None)
+        user_id = str(user.pk) if user is not None and user.is_authenticated else None
+        access_logger.log(
+            level,
+            "%s %s %s %.1fms",
+            request.method,
+            route or "<unmatched>",
+            status,
+            duration_ms,
+            extra={
+                "method": request.method,
+                "route": route,
+                "status": status,
+                "duration_ms": round(duration_ms, 1),
+                "user_id": user_id,
+            },
+        )

@@ -1,10 +1,14 @@
+import hmac
+import ipaddress
 import logging
+from functools import lru_cache
 
 from django.conf import settings
 from django.core.cache import cache
 from django.core.exceptions import SuspiciousOperation
 from django.db import connection
 from django.http import JsonResponse
+from django_prometheus.exports import ExportToDjangoView
 from drf_spectacular.utils import extend_schema, inline_serializer
 from rest_framework import serializers
 from rest_framework.decorators import (
@@ -90,3 +94,48 @@ def page_not_found(request, exception=None):
 
 def server_error(request):
     return _json_error(500, "server_error", "A server error occurred.")
+
+
+# --- Prometheus metrics ----------------------------------------------------------------
+
+
+@lru_cache(maxsize=8)
+def _networks(entries: tuple[str, ...]) -> tuple:
+    return tuple(ipaddress.ip_network(entry, strict=False) for entry in entries)
+
+
+def _metrics_address_allowed(address: str) -> bool:
+    networks = _networks(tuple(settings.METRICS_ALLOWED_IPS))
+    if not networks:
+        return False
+    try:
+        ip = ipaddress.ip_address(address)
+    except ValueError:
+        return False
+    return any(ip in network for network in networks)
+
+
+def _metrics_token_ok(request) -> bool:
+    expected = settings.METRICS_TOKEN
+    scheme, _, token = request.META.get("HTTP_AUTHORIZATION", "").partition(" ")
+    return (
+        bool(expected)
+        and scheme.lower() == "bearer"
+        and hmac.compare_digest(token.strip().encode(), expected.encode())
+    )
+
+
+def metrics(request):
+    """Prometheus exposition for `Authorization: Bearer <METRICS_TOKEN>` or a caller in
+    METRICS_ALLOWED_IPS (by REMOTE_ADDR: a forwarded address is never trusted here). With
+    no token configured the endpoint does not exist for anyone else (404); with one, a
+    missing or wrong token is 403."""
+    if _metrics_address_allowed(request.META.get("REMOTE_ADDR", "")) or _metrics_token_ok(request):
+        response = ExportToDjangoView(request)
+        response["Cache-Control"] = "no-store"
+        return response
+    if not settings.METRICS_TOKEN:
+        return _json_error(404, "not_found", "Not found.")
+    response = _json_error(403, "permission_denied", "A valid metrics token is required.")
+    response["Cache-Control"] = "no-store"
+    return response

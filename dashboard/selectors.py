@@ -33,6 +33,7 @@ from django.db.models.functions import Coalesce, RowNumber
 from cart.models import Cart
 from catalog.models import Product
 from core.money import quantize_money
+from core.response_times import response_time_summary
 from orders.models import SOLD_STATUSES, Order, OrderItem, OrderStatus
 from payments.models import Payment, PaymentStatus
 
@@ -269,6 +270,10 @@ def metrics_compute(*, user, window: MetricsWindow, top: int, low_stock_threshol
     notes = [CURRENCY_NOTE]
     if seller is not None:
         notes.append(SELLER_REVENUE_NOTE)
+    # How fast the API answers is the store's figure, not a seller's.
+    response_time = (
+        response_time_summary(start=window.start, end=window.end) if seller is None else None
+    )
     return {
         "scope": scope,
         "window": {"from": window.start, "to": window.end, "days": window.days},
@@ -290,4 +295,5 @@ def metrics_compute(*, user, window: MetricsWindow, top: int, low_stock_threshol
             "threshold": low_stock_threshold,
             "products": _low_stock(seller=seller, threshold=low_stock_threshold),
         },
+        "api_response_time": response_time,
     }

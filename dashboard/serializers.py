@@ -218,6 +218,27 @@ class MetricsLowStockSerializer(serializers.Serializer):
     )
 
 
+class MetricsResponseTimeFiguresSerializer(serializers.Serializer):
+    requests = serializers.IntegerField(help_text="API answers counted in the window.")
+    p50_ms = serializers.FloatField(
+        allow_null=True, help_text="Median response time in milliseconds; null with no answer."
+    )
+    p95_ms = serializers.FloatField(
+        allow_null=True,
+        help_text="95th percentile response time in milliseconds; null with no answer.",
+    )
+
+
+class MetricsResponseTimeSerializer(serializers.Serializer):
+    groups = serializers.DictField(
+        child=MetricsResponseTimeFiguresSerializer(),
+        help_text="Per route group: the app serving the route (`catalog` for products, "
+        "categories and brands; `accounts` for auth and users; `cart`, `orders`, "
+        "`payments`, `reviews`...).",
+    )
+    all = MetricsResponseTimeFiguresSerializer(help_text="Every API answer of the window.")
+
+
 class MetricsSerializer(serializers.Serializer):
     scope = serializers.ChoiceField(
         choices=[SCOPE_ALL, SCOPE_SELLER],
@@ -252,3 +273,9 @@ class MetricsSerializer(serializers.Serializer):
         help_text="From the item snapshots of paid, shipped and delivered orders."
     )
     low_stock = MetricsLowStockSerializer()
+    api_response_time = MetricsResponseTimeSerializer(
+        allow_null=True,
+        help_text="How fast the API answered (p50, p95 in ms) per route group over the "
+        "window's completed minutes, from per-minute histograms (percentiles interpolated "
+        "within buckets about 25 % wide). Staff only: null for sellers.",
+    )

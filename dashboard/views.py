@@ -74,7 +74,9 @@ _DESCRIPTION = (
     "conversion = orders placed / carts created in the window (staff only: carts are "
     "emptied at checkout, so a seller's share of carts is not known; `rate` is null with "
     "an `explanation`). Top products come from order item snapshots, so deleted products "
-    "still count under the name they were sold under."
+    "still count under the name they were sold under. API response time (staff only): "
+    "p50 and p95 in milliseconds per route group, from the per-minute latency histograms "
+    "the servers keep (the current minute of each server is written when it ends)."
 )
 
 

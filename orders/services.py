@@ -12,6 +12,7 @@ from accounts.models import ADDRESS_FIELDS
 from cart.models import Cart, CartItem
 from catalog.cache import catalog_products_changed
 from catalog.models import Product
+from core import metrics
 from core.exceptions import BusinessValidationError, InsufficientStock, InvalidTransition
 from core.money import MONEY_MAX, money_fits, quantize_money
 from coupons.models import Coupon
@@ -236,6 +237,7 @@ def order_place(*, user, shipping_address: dict) -> Order:
         if not deducted:
             failed.append(line)
     if failed:
+        metrics.checkout_refused_for_stock()
         # Raising rolls back the deductions of the lines that did succeed.
         raise InsufficientStock(
             "Some items are not available in the requested quantity.",
@@ -294,6 +296,7 @@ def order_place(*, user, shipping_address: dict) -> Order:
         cart.save(update_fields=["coupon", "updated_at"])
     cart.items.all().delete()
     _queue_email(order, "placed")
+    metrics.order_placed(currency=currency)
     return order
 
 

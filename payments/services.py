@@ -14,6 +14,7 @@ from django.db import IntegrityError, transaction
 from django.http import Http404
 from django.utils import timezone
 
+from core import metrics
 from core.exceptions import BusinessValidationError, Conflict, DomainError, InvalidTransition
 from core.money import quantize_money
 from orders.models import Order, OrderStatus
@@ -127,8 +128,10 @@ def payment_attempt(*, payment: Payment, token: str | None = None) -> PaymentAtt
         payment.status = PaymentStatus.PENDING
         payment.failure_reason = exc.reason
         payment.save(update_fields=["status", "failure_reason", "updated_at"])
+        metrics.payment_outcome(provider=payment.provider, outcome="timeout")
         return PaymentAttempt(payment=payment, timed_out=True)
 
+    metrics.payment_outcome(provider=payment.provider, outcome=result.status)
     if result.status == PaymentStatus.SUCCEEDED:
         _payment_succeeded(payment=payment, reference=result.reference)
         _order_mark_paid(order=order)
@@ -260,8 +263,10 @@ def _apply_succeeded(*, payment: Payment, event: ProviderEvent) -> None:
             f"{event.data.get('currency')}"
         )[:255]
         payment.save(update_fields=["needs_review", "failure_reason", "updated_at"])
+        metrics.payment_outcome(provider=payment.provider, outcome="needs_review")
         return
     _payment_succeeded(payment=payment, reference=str(event.data.get("id") or ""))
+    metrics.payment_outcome(provider=payment.provider, outcome="succeeded")
     if order.status == OrderStatus.PENDING:
         _order_mark_paid(order=order)
         return
@@ -295,6 +300,7 @@ def _apply_failed(*, payment: Payment, event: ProviderEvent) -> None:
         error.get("decline_code") or error.get("code") or error.get("message") or "payment_failed"
     )[:255]
     payment.save(update_fields=["status", "failure_reason", "updated_at"])
+    metrics.payment_outcome(provider=payment.provider, outcome="failed")
 
 
 _HANDLERS = {
