@@ -5,6 +5,7 @@ variable is documented in `.env.example`.
 """
 
 from datetime import timedelta
+from decimal import Decimal
 from pathlib import Path
 
 import dj_database_url
@@ -44,6 +45,7 @@ INSTALLED_APPS = [
     "catalog",
     "cart",
     "orders",
+    "earnings",
     "payments",
     "reviews",
     "wishlist",
@@ -180,6 +182,20 @@ RECOMMENDATIONS_CACHE_SECONDS = config("RECOMMENDATIONS_CACHE_SECONDS", default=
 # Idempotency keys are kept at least this long (SPEC: 24 h), then purged.
 IDEMPOTENCY_KEY_TTL_HOURS = config("IDEMPOTENCY_KEY_TTL_HOURS", default=24, cast=int)
 
+# --- Marketplace money ----------------------------------------------------------------
+# The platform's commission, in percent of a line's total, where no commission rule applies.
+PLATFORM_COMMISSION_PERCENT = config("PLATFORM_COMMISSION_PERCENT", default="10", cast=Decimal)
+# A sale's earnings stay pending until its fulfilment was delivered this many days ago
+# (returns and disputes), then they are available for payout.
+SELLER_PAYOUT_HOLD_DAYS = config("SELLER_PAYOUT_HOLD_DAYS", default=7, cast=int)
+# The smallest payout; a store's available balance below it waits for the next run.
+SELLER_PAYOUT_MINIMUM = config("SELLER_PAYOUT_MINIMUM", default="10.00", cast=Decimal)
+# Which payout provider sends the money: `fake` moves none (local use only), `stripe`
+# makes Stripe Connect transfers to the store's connected account.
+PAYOUT_PROVIDER = config("PAYOUT_PROVIDER", default="fake" if DEBUG else "stripe")
+# Signing secret of the Stripe webhook endpoint for Connect (transfer.*) events.
+STRIPE_CONNECT_WEBHOOK_SECRET = config("STRIPE_CONNECT_WEBHOOK_SECRET", default="")
+
 # --- Payments -------------------------------------------------------------------------
 # Providers a client may choose in `POST payments/`; the first is the default.
 PAYMENT_PROVIDERS = config("PAYMENT_PROVIDERS", default="fake,stripe", cast=Csv())
@@ -206,6 +222,7 @@ CELERY_BEAT_SCHEDULE = {
         "task": "recommendations.tasks.compute_recommendations",
         "schedule": 86400.0,
     },
+    "run-payouts": {"task": "earnings.tasks.run_payouts", "schedule": 86400.0},
     "refresh-product-prices": {"task": "catalog.tasks.refresh_product_prices", "schedule": 60.0},
     "repair-product-prices": {
         "task": "catalog.tasks.refresh_product_prices",

@@ -1,66 +1,23 @@
 """Stripe PaymentIntents through the official SDK. A payment stays pending until Stripe's
 signed webhook says it succeeded or failed."""
 
-import json
 import logging
 from decimal import Decimal
 
 import stripe
 from django.conf import settings
 
-from core.exceptions import BusinessValidationError
+from core.money import to_minor_units
+from core.stripe_webhooks import stripe_event_verify
 from payments.exceptions import (
     PaymentProviderError,
     ProviderNotConfigured,
     WebhookNotConfigured,
-    WebhookVerificationError,
 )
 from payments.models import PaymentStatus
 from payments.providers.base import PaymentProvider, ProviderResult, WebhookEvent
 
 logger = logging.getLogger(__name__)
-
-# https://docs.stripe.com/currencies#zero-decimal: amounts are whole units, not cents.
-ZERO_DECIMAL_CURRENCIES = frozenset(
-    [
-        "BIF",
-        "CLP",
-        "DJF",
-        "GNF",
-        "JPY",
-        "KMF",
-        "KRW",
-        "MGA",
-        "PYG",
-        "RWF",
-        "UGX",
-        "VND",
-        "VUV",
-        "XAF",
-        "XOF",
-        "XPF",
-    ]
-)
-# https://docs.stripe.com/currencies#three-decimal: thousandths, last digit 0.
-THREE_DECIMAL_CURRENCIES = frozenset(["BHD", "JOD", "KWD", "OMR", "TND"])
-
-
-def to_minor_units(amount: Decimal, currency: str) -> int:
-    """`amount` in the smallest unit Stripe expects for `currency`. Raises
-    BusinessValidationError when it cannot be expressed exactly (e.g. 10.50 JPY)."""
-    code = currency.upper()
-    if code in ZERO_DECIMAL_CURRENCIES:
-        factor = 1
-    elif code in THREE_DECIMAL_CURRENCIES:
-        factor = 1000
-    else:
-        factor = 100
-    minor = amount * factor
-    if minor != minor.to_integral_value():
-        raise BusinessValidationError(
-            f"{amount} {code} cannot be charged: {code} has no fractional units."
-        )
-    return int(minor)
 
 
 def _secret_key() -> str:
@@ -131,25 +88,12 @@ class StripeProvider(PaymentProvider):
             raise WebhookNotConfigured(
                 "Stripe webhooks are not configured (STRIPE_WEBHOOK_SECRET is empty)."
             )
-        # Shape first, so that no body (a list, bad UTF-8 ...) can reach the SDK's parser
-        # and fail there with something other than a verification error.
-        try:
-            raw = json.loads(payload)
-        except ValueError as exc:  # includes UnicodeDecodeError
-            raise WebhookVerificationError("The payload is not valid JSON.") from exc
-        if not isinstance(raw, dict) or not raw.get("id") or not raw.get("type"):
-            raise WebhookVerificationError("The payload is not a Stripe event.")
-        try:
-            stripe.Webhook.construct_event(
-                payload,
-                headers.get("Stripe-Signature"),
-                secret,
-                tolerance=settings.STRIPE_WEBHOOK_TOLERANCE,
-            )
-        except stripe.SignatureVerificationError as exc:
-            raise WebhookVerificationError(str(exc).split("\n")[0]) from exc
-        except ValueError as exc:
-            raise WebhookVerificationError("The payload is not a Stripe event.") from exc
+        raw = stripe_event_verify(
+            payload=payload,
+            signature=headers.get("Stripe-Signature"),
+            secret=secret,
+            tolerance=settings.STRIPE_WEBHOOK_TOLERANCE,
+        )
         data = raw.get("data") if isinstance(raw.get("data"), dict) else {}
         obj = data.get("object") if isinstance(data.get("object"), dict) else {}
         return WebhookEvent(id=str(raw["id"]), type=str(raw["type"]), data=obj, payload=raw)
