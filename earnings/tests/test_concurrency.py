@@ -124,9 +124,7 @@ def test_sales_refunds_and_a_payout_racing_keep_the_balance_the_sum_of_its_entri
     payouts = list(Payout.objects.filter(store=store))
     assert 1 <= len(payouts) <= 2
     consistent = {
-        Decimal("400.00") + 45 * sold - 40 * refunded
-        for sold in range(5)
-        for refunded in range(5)
+        Decimal("400.00") + 45 * sold - 40 * refunded for sold in range(5) for refunded in range(5)
     }
     assert sum(payout.amount for payout in payouts) in consistent
     assert all(payout.amount > 0 for payout in payouts)
