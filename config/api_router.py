@@ -7,6 +7,7 @@ from cart import views as cart_views
 from catalog import views as catalog_views
 from coupons import views as coupons_views
 from dashboard import views as dashboard_views
+from earnings import views as earnings_views
 from orders import views as orders_views
 from payments import views as payments_views
 from recommendations import views as recommendations_views
@@ -26,6 +27,10 @@ router.register("stores", stores_views.StoreViewSet, basename="store")
 router.register("categories", catalog_views.CategoryViewSet, basename="category")
 router.register("brands", catalog_views.BrandViewSet, basename="brand")
 router.register("products", catalog_views.ProductViewSet, basename="product")
+# earnings
+router.register(
+    "commission-rules", earnings_views.CommissionRuleViewSet, basename="commission-rule"
+)
 # orders and payments
 router.register("orders", orders_views.OrderViewSet, basename="order")
 router.register("payments", payments_views.PaymentViewSet, basename="payment")
@@ -39,6 +44,7 @@ urlpatterns = [
     *stores_views.store_urlpatterns,
     *cart_views.cart_urlpatterns,
     *payments_views.webhook_urlpatterns,
+    *earnings_views.earnings_urlpatterns,
     *wishlist_views.wishlist_urlpatterns,
     *dashboard_views.dashboard_urlpatterns,
     *recommendations_views.recommendation_urlpatterns,

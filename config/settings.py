@@ -6,6 +6,7 @@ variable is documented in `.env.example`.
 
 import ipaddress
 from datetime import timedelta
+from decimal import Decimal
 from pathlib import Path
 
 import dj_database_url
@@ -49,6 +50,7 @@ INSTALLED_APPS = [
     "catalog",
     "cart",
     "orders",
+    "earnings",
     "payments",
     "reviews",
     "wishlist",
@@ -228,6 +230,20 @@ CATALOG_CACHE_SECONDS = config("CATALOG_CACHE_SECONDS", default=300, cast=int)
 # max-age of the public Cache-Control on anonymous catalog answers (browsers, CDNs).
 CATALOG_CACHE_MAX_AGE = config("CATALOG_CACHE_MAX_AGE", default=30, cast=int)
 
+# --- Marketplace money ----------------------------------------------------------------
+# The platform's commission, in percent of a line's total, where no commission rule applies.
+PLATFORM_COMMISSION_PERCENT = config("PLATFORM_COMMISSION_PERCENT", default="10", cast=Decimal)
+# A sale's earnings stay pending until its fulfilment was delivered this many days ago
+# (returns and disputes), then they are available for payout.
+SELLER_PAYOUT_HOLD_DAYS = config("SELLER_PAYOUT_HOLD_DAYS", default=7, cast=int)
+# The smallest payout; a store's available balance below it waits for the next run.
+SELLER_PAYOUT_MINIMUM = config("SELLER_PAYOUT_MINIMUM", default="10.00", cast=Decimal)
+# Which payout provider sends the money: `fake` moves none (local use only), `stripe`
+# makes Stripe Connect transfers to the store's connected account.
+PAYOUT_PROVIDER = config("PAYOUT_PROVIDER", default="fake" if DEBUG else "stripe")
+# Signing secret of the Stripe webhook endpoint for Connect (transfer.*) events.
+STRIPE_CONNECT_WEBHOOK_SECRET = config("STRIPE_CONNECT_WEBHOOK_SECRET", default="")
+
 # --- Payments -------------------------------------------------------------------------
 # Providers a client may choose in `POST payments/`; the first is the default.
 PAYMENT_PROVIDERS = config("PAYMENT_PROVIDERS", default="fake,stripe", cast=Csv())
@@ -258,6 +274,7 @@ CELERY_BEAT_SCHEDULE = {
         "task": "recommendations.tasks.compute_recommendations",
         "schedule": 86400.0,
     },
+    "run-payouts": {"task": "earnings.tasks.run_payouts", "schedule": 86400.0},
     "refresh-product-prices": {"task": "catalog.tasks.refresh_product_prices", "schedule": 60.0},
     "purge-response-times": {"task": "core.tasks.purge_response_times", "schedule": 86400.0},
     "repair-product-prices": {

@@ -92,6 +92,10 @@ def error_message(exc: DomainError) -> str:
     return " ".join(messages) if messages else str(exc.detail)
 
 
+class WebhookVerificationError(BusinessValidationError):
+    """A webhook whose signature, timestamp or body cannot be trusted (400)."""
+
+
 # Status -> code for exceptions that do not name one of the SPEC codes themselves.
 _CODE_BY_STATUS = {
     400: "validation_error",

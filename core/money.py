@@ -1,5 +1,7 @@
 from decimal import ROUND_HALF_UP, Decimal
 
+from core.exceptions import BusinessValidationError
+
 CENT = Decimal("0.01")
 # Every money column (prices, order and payment amounts) is DECIMAL(12, 2).
 MONEY_MAX_DIGITS = 12
@@ -15,3 +17,46 @@ def quantize_money(value: Decimal | int | str) -> Decimal:
 def money_fits(value: Decimal) -> bool:
     """Whether an amount can be stored in a money column (at most MONEY_MAX)."""
     return abs(value) <= MONEY_MAX
+
+
+# https://docs.stripe.com/currencies#zero-decimal: amounts are whole units, not cents.
+ZERO_DECIMAL_CURRENCIES = frozenset(
+    [
+        "BIF",
+        "CLP",
+        "DJF",
+        "GNF",
+        "JPY",
+        "KMF",
+        "KRW",
+        "MGA",
+        "PYG",
+        "RWF",
+        "UGX",
+        "VND",
+        "VUV",
+        "XAF",
+        "XOF",
+        "XPF",
+    ]
+)
+# https://docs.stripe.com/currencies#three-decimal: thousandths, last digit 0.
+THREE_DECIMAL_CURRENCIES = frozenset(["BHD", "JOD", "KWD", "OMR", "TND"])
+
+
+def to_minor_units(amount: Decimal, currency: str) -> int:
+    """`amount` in the smallest unit Stripe expects for `currency`. Raises
+    BusinessValidationError when it cannot be expressed exactly (e.g. 10.50 JPY)."""
+    code = currency.upper()
+    if code in ZERO_DECIMAL_CURRENCIES:
+        factor = 1
+    elif code in THREE_DECIMAL_CURRENCIES:
+        factor = 1000
+    else:
+        factor = 100
+    minor = amount * factor
+    if minor != minor.to_integral_value():
+        raise BusinessValidationError(
+            f"{amount} {code} cannot be charged: {code} has no fractional units."
+        )
+    return int(minor)

@@ -2,7 +2,7 @@
 
 from rest_framework import status
 
-from core.exceptions import BusinessValidationError, DomainError
+from core.exceptions import DomainError, WebhookVerificationError
 
 
 class PaymentProviderError(DomainError):
@@ -37,5 +37,10 @@ class ProviderTimeout(Exception):
         super().__init__(reason)
 
 
-class WebhookVerificationError(BusinessValidationError):
-    """A webhook whose signature, timestamp or body cannot be trusted (400)."""
+__all__ = [
+    "PaymentProviderError",
+    "ProviderNotConfigured",
+    "ProviderTimeout",
+    "WebhookNotConfigured",
+    "WebhookVerificationError",
+]

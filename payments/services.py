@@ -16,14 +16,13 @@ from django.utils import timezone
 
 from core import metrics
 from core.exceptions import BusinessValidationError, Conflict, DomainError, InvalidTransition
-from core.money import quantize_money
+from core.money import quantize_money, to_minor_units
 from orders.models import Order, OrderStatus
 from payments.exceptions import ProviderTimeout
 from payments.models import REFUNDABLE_STATUSES, Payment, PaymentStatus, Refund, WebhookEvent
 from payments.providers import PROVIDER_CLASSES, default_provider_name, get_provider
 from payments.providers.base import PaymentProvider
 from payments.providers.base import WebhookEvent as ProviderEvent
-from payments.providers.stripe import to_minor_units
 
 logger = logging.getLogger(__name__)
 

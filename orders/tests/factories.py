@@ -5,7 +5,9 @@ import factory
 from accounts.tests.factories import UserFactory
 from cart.models import Cart, CartItem
 from catalog.tests.factories import ProductFactory
-from orders.models import Order, OrderItem, OrderStatus
+from orders.models import Fulfilment, FulfilmentStatus, Order, OrderItem, OrderStatus
+from stores.models import StoreStatus
+from stores.tests.factories import StoreFactory
 
 ADDRESS = {
     "full_name": "Ada Lovelace",
@@ -33,6 +35,22 @@ class OrderFactory(factory.django.DjangoModelFactory):
     discount_total = Decimal("0.00")
     total = factory.LazyAttribute(lambda o: o.subtotal - o.discount_total)
     shipping_address = factory.LazyFunction(lambda: dict(ADDRESS))
+
+
+class FulfilmentFactory(factory.django.DjangoModelFactory):
+    """One store's part of an order, with its amounts (no lines unless a test adds them)."""
+
+    class Meta:
+        model = Fulfilment
+
+    order = factory.SubFactory(OrderFactory)
+    store = factory.SubFactory(StoreFactory, status=StoreStatus.APPROVED)
+    status = FulfilmentStatus.PAID
+    currency = "USD"
+    subtotal = Decimal("100.00")
+    discount_share = Decimal("0.00")
+    total = factory.LazyAttribute(lambda o: o.subtotal - o.discount_share)
+    commission = Decimal("10.00")
 
 
 class OrderItemFactory(factory.django.DjangoModelFactory):

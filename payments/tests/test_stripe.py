@@ -6,9 +6,9 @@ import pytest
 import stripe
 
 from core.exceptions import BusinessValidationError
+from core.money import to_minor_units
 from orders.models import OrderStatus
 from payments.models import Payment, PaymentStatus, Refund
-from payments.providers.stripe import to_minor_units
 from payments.tests.factories import OrderFactory, SucceededPaymentFactory
 
 URL = "/api/v1/payments/"
