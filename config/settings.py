@@ -24,6 +24,8 @@ ALLOWED_HOSTS = config("ALLOWED_HOSTS", default="localhost,127.0.0.1,[::1],tests
 CSRF_TRUSTED_ORIGINS = config("CSRF_TRUSTED_ORIGINS", default="", cast=Csv())
 
 INSTALLED_APPS = [
+    # First: its runserver serves HTTP and WebSocket (ASGI) on one port.
+    "daphne",
     "django.contrib.admin",
     "django.contrib.auth",
     "django.contrib.contenttypes",
@@ -38,6 +40,7 @@ INSTALLED_APPS = [
     "django_filters",
     "drf_spectacular",
     "drf_spectacular_sidecar",
+    "channels",
     "core",
     "stores",
     "accounts",
@@ -51,6 +54,7 @@ INSTALLED_APPS = [
     "dashboard",
     "recommendations",
     # Demo data, on top: it uses the other apps and no app uses it.
+    "conversations",
     "demo",
 ]
 
@@ -72,6 +76,7 @@ ROOT_URLCONF = "config.urls"
 # its POST into a GET (or, with DEBUG on, a RuntimeError).
 APPEND_SLASH = False
 WSGI_APPLICATION = "config.wsgi.application"
+ASGI_APPLICATION = "config.asgi.application"
 
 TEMPLATES = [
     {
@@ -96,6 +101,17 @@ DATABASES = {
         conn_health_checks=True,
     )
 }
+if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
+    # Concurrent requests (the ASGI server runs views in threads) must wait for SQLite's
+    # single writer, not fail with "database is locked": take the write lock when a
+    # transaction starts, wait for it, and let readers go on while one writes (WAL).
+    DATABASES["default"].setdefault("OPTIONS", {}).update(
+        {
+            "timeout": 20,
+            "transaction_mode": "IMMEDIATE",
+            "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;",
+        }
+    )
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 # --- Cache (also the throttle store) --------------------------------------------------
@@ -115,6 +131,26 @@ if REDIS_URL:
     }
 else:
     CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
+
+# --- Real time (Django Channels) ------------------------------------------------------
+# Socket events go through the channel layer: Redis (shared by every instance) when
+# REDIS_URL is set, process memory otherwise (one process only, fine for development).
+if REDIS_URL:
+    CHANNEL_LAYERS = {
+        "default": {
+            # Pub/sub: an event is fanned out to the sockets connected now (a socket that
+            # reconnects catches up over REST); no per-channel queues to poll.
+            "BACKEND": "channels_redis.pubsub.RedisPubSubChannelLayer",
+            "CONFIG": {
+                "hosts": [REDIS_URL],
+                "prefix": config("CACHE_KEY_PREFIX", default="marketplace") + ":channels",
+            },
+        }
+    }
+else:
+    CHANNEL_LAYERS = {"default": {"BACKEND": "channels.layers.InMemoryChannelLayer"}}
+# Frames a client may send on a socket (they only ping); larger ones close it.
+WEBSOCKET_MAX_FRAME_BYTES = config("WEBSOCKET_MAX_FRAME_BYTES", default=4096, cast=int)
 
 # --- Auth -----------------------------------------------------------------------------
 AUTH_USER_MODEL = "accounts.User"
@@ -180,6 +216,15 @@ RECOMMENDATIONS_CACHE_SECONDS = config("RECOMMENDATIONS_CACHE_SECONDS", default=
 # Idempotency keys are kept at least this long (SPEC: 24 h), then purged.
 IDEMPOTENCY_KEY_TTL_HOURS = config("IDEMPOTENCY_KEY_TTL_HOURS", default=24, cast=int)
 
+# --- Conversations --------------------------------------------------------------------
+# New conversations a customer may open in 24 hours (continuing one is not counted).
+CONVERSATIONS_PER_DAY = config("CONVERSATIONS_PER_DAY", default=20, cast=int)
+# A side with unread messages is emailed at most once per conversation per this delay, and
+# not at all when they read them before it passes.
+MESSAGE_EMAIL_DELAY_MINUTES = config("MESSAGE_EMAIL_DELAY_MINUTES", default=15, cast=int)
+# The frontend page of a conversation, linked from that email; {id} is filled in.
+CONVERSATION_URL = config("CONVERSATION_URL", default="http://localhost:3000/conversations/{id}/")
+
 # --- Payments -------------------------------------------------------------------------
 # Providers a client may choose in `POST payments/`; the first is the default.
 PAYMENT_PROVIDERS = config("PAYMENT_PROVIDERS", default="fake,stripe", cast=Csv())
@@ -205,6 +250,10 @@ CELERY_BEAT_SCHEDULE = {
     "compute-recommendations": {
         "task": "recommendations.tasks.compute_recommendations",
         "schedule": 86400.0,
+    },
+    "notify-unread-messages": {
+        "task": "conversations.tasks.notify_unread_messages",
+        "schedule": 60.0,
     },
     "refresh-product-prices": {"task": "catalog.tasks.refresh_product_prices", "schedule": 60.0},
     "repair-product-prices": {
@@ -242,6 +291,7 @@ REST_FRAMEWORK = {
         "login": config("THROTTLE_LOGIN", default="10/min"),
         "register": config("THROTTLE_REGISTER", default="5/min"),
         "password_reset": config("THROTTLE_PASSWORD_RESET", default="5/hour"),
+        "messages": config("THROTTLE_MESSAGES", default="30/min"),
     },
     # 0 means "use REMOTE_ADDR": X-Forwarded-For is trusted only when a known number of
     # proxies sits in front of the app, so a client cannot pick its own throttle key.
