@@ -5,6 +5,7 @@ from rest_framework.routers import DefaultRouter
 from accounts import views as accounts_views
 from cart import views as cart_views
 from catalog import views as catalog_views
+from conversations import views as conversations_views
 from coupons import views as coupons_views
 from dashboard import views as dashboard_views
 from earnings import views as earnings_views
@@ -34,6 +35,8 @@ router.register(
 # orders and payments
 router.register("orders", orders_views.OrderViewSet, basename="order")
 router.register("payments", payments_views.PaymentViewSet, basename="payment")
+# conversations
+router.register("conversations", conversations_views.ConversationViewSet, basename="conversation")
 # engagement
 router.register("reviews", reviews_views.ReviewViewSet, basename="review")
 router.register("coupons", coupons_views.CouponViewSet, basename="coupon")
@@ -48,5 +51,6 @@ urlpatterns = [
     *wishlist_views.wishlist_urlpatterns,
     *dashboard_views.dashboard_urlpatterns,
     *recommendations_views.recommendation_urlpatterns,
+    *conversations_views.conversation_urlpatterns,
     *router.urls,
 ]

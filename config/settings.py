@@ -28,6 +28,8 @@ ALLOWED_HOSTS = config("ALLOWED_HOSTS", default="localhost,127.0.0.1,[::1],tests
 CSRF_TRUSTED_ORIGINS = config("CSRF_TRUSTED_ORIGINS", default="", cast=Csv())
 
 INSTALLED_APPS = [
+    # First: its runserver serves HTTP and WebSocket (ASGI) on one port.
+    "daphne",
     "django.contrib.admin",
     "django.contrib.auth",
     "django.contrib.contenttypes",
@@ -44,6 +46,7 @@ INSTALLED_APPS = [
     "drf_spectacular_sidecar",
     "corsheaders",
     "django_prometheus",
+    "channels",
     "core",
     "stores",
     "accounts",
@@ -57,6 +60,7 @@ INSTALLED_APPS = [
     "coupons",
     "dashboard",
     "recommendations",
+    "conversations",
     # Demo data, on top: it uses the other apps and no app uses it.
     "demo",
 ]
@@ -89,6 +93,7 @@ ROOT_URLCONF = "config.urls"
 # its POST into a GET (or, with DEBUG on, a RuntimeError).
 APPEND_SLASH = False
 WSGI_APPLICATION = "config.wsgi.application"
+ASGI_APPLICATION = "config.asgi.application"
 
 TEMPLATES = [
     {
@@ -113,6 +118,18 @@ DATABASES = {
         conn_health_checks=True,
     )
 }
+if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
+    # Concurrent requests (the ASGI server runs views in threads) must wait for SQLite's
+    # single writer, not fail with "database is locked": take the write lock when a
+    # transaction starts, wait for it, and let readers go on while one writes (WAL).
+    DATABASES["default"].setdefault("OPTIONS", {}).update(
+        {
+            "timeout": 20,
+            "transaction_mode": "IMMEDIATE",
+            "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;",
+        }
+    )
+
 # The same engines, measured for Prometheus (query counts, durations and errors).
 _MEASURED_DB_ENGINES = {
     "django.db.backends.postgresql": "django_prometheus.db.backends.postgresql",
@@ -144,6 +161,26 @@ if REDIS_URL:
     DJANGO_REDIS_LOG_IGNORED_EXCEPTIONS = True
 else:
     CACHES = {"default": {"BACKEND": "core.cache_backends.LocMemCache"}}
+
+# --- Real time (Django Channels) ------------------------------------------------------
+# Socket events go through the channel layer: Redis (shared by every instance) when
+# REDIS_URL is set, process memory otherwise (one process only, fine for development).
+if REDIS_URL:
+    CHANNEL_LAYERS = {
+        "default": {
+            # Pub/sub: an event is fanned out to the sockets connected now (a socket that
+            # reconnects catches up over REST); no per-channel queues to poll.
+            "BACKEND": "channels_redis.pubsub.RedisPubSubChannelLayer",
+            "CONFIG": {
+                "hosts": [REDIS_URL],
+                "prefix": config("CACHE_KEY_PREFIX", default="marketplace") + ":channels",
+            },
+        }
+    }
+else:
+    CHANNEL_LAYERS = {"default": {"BACKEND": "channels.layers.InMemoryChannelLayer"}}
+# Frames a client may send on a socket (they only ping); larger ones close it.
+WEBSOCKET_MAX_FRAME_BYTES = config("WEBSOCKET_MAX_FRAME_BYTES", default=4096, cast=int)
 
 # --- Auth -----------------------------------------------------------------------------
 AUTH_USER_MODEL = "accounts.User"
@@ -244,6 +281,15 @@ PAYOUT_PROVIDER = config("PAYOUT_PROVIDER", default="fake" if DEBUG else "stripe
 # Signing secret of the Stripe webhook endpoint for Connect (transfer.*) events.
 STRIPE_CONNECT_WEBHOOK_SECRET = config("STRIPE_CONNECT_WEBHOOK_SECRET", default="")
 
+# --- Conversations --------------------------------------------------------------------
+# New conversations a customer may open in 24 hours (continuing one is not counted).
+CONVERSATIONS_PER_DAY = config("CONVERSATIONS_PER_DAY", default=20, cast=int)
+# A side with unread messages is emailed at most once per conversation per this delay, and
+# not at all when they read them before it passes.
+MESSAGE_EMAIL_DELAY_MINUTES = config("MESSAGE_EMAIL_DELAY_MINUTES", default=15, cast=int)
+# The frontend page of a conversation, linked from that email; {id} is filled in.
+CONVERSATION_URL = config("CONVERSATION_URL", default="http://localhost:3000/conversations/{id}/")
+
 # --- Payments -------------------------------------------------------------------------
 # Providers a client may choose in `POST payments/`; the first is the default.
 PAYMENT_PROVIDERS = config("PAYMENT_PROVIDERS", default="fake,stripe", cast=Csv())
@@ -275,6 +321,10 @@ CELERY_BEAT_SCHEDULE = {
         "schedule": 86400.0,
     },
     "run-payouts": {"task": "earnings.tasks.run_payouts", "schedule": 86400.0},
+    "notify-unread-messages": {
+        "task": "conversations.tasks.notify_unread_messages",
+        "schedule": 60.0,
+    },
     "refresh-product-prices": {"task": "catalog.tasks.refresh_product_prices", "schedule": 60.0},
     "purge-response-times": {"task": "core.tasks.purge_response_times", "schedule": 86400.0},
     "repair-product-prices": {
@@ -314,6 +364,7 @@ REST_FRAMEWORK = {
         "register": config("THROTTLE_REGISTER", default="5/min"),
         "password_reset": config("THROTTLE_PASSWORD_RESET", default="5/hour"),
         "stripe_webhook": config("THROTTLE_STRIPE_WEBHOOK", default="300/min"),
+        "messages": config("THROTTLE_MESSAGES", default="30/min"),
     },
     # 0 means "use REMOTE_ADDR": X-Forwarded-For is trusted only when a known number of
     # proxies sits in front of the app, so a client cannot pick its own throttle key.

@@ -21,6 +21,7 @@ from demo.catalog_seed import (
     categories_ensure,
     products_ensure,
 )
+from demo.conversations_seed import conversations_ensure
 from demo.history import History, HistoryReport, coupon_uses_recount, coupons_ensure
 from demo.stores_seed import stores_ensure
 from recommendations.services import recommendations_compute
@@ -32,6 +33,7 @@ FULL_RECOMMENDATIONS_LIMIT = 20_000
 
 @dataclass
 class SeedReport:
+    conversations: int
     stores: int
     subcategories: int
     brands: int
@@ -60,10 +62,12 @@ def demo_seed(
     customers, customers_created = customers_ensure()
     history = _history_ensure(customers=customers, staff=users[STAFF_EMAIL], orders=orders)
     history.customers = customers_created  # the shoppers created by this run
+    conversations = conversations_ensure()
     recommendations = _recommendations_compute()
     # Everything above bypassed the services: no cached catalog answer is current.
     catalog_taxonomy_changed()
     return SeedReport(
+        conversations=conversations,
         stores=len(stores),
         subcategories=len(leaves),
         brands=len(brands),

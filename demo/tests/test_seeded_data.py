@@ -20,6 +20,7 @@ from django.utils.text import slugify
 from accounts.models import Profile, User
 from cart.models import Cart
 from catalog.models import Brand, Category, Product
+from conversations.selectors import conversation_list_for
 from coupons.models import Coupon, CouponRedemption
 from demo.accounts_seed import DEMO_SHOPPERS, DEMO_USERS, SHOPPER_EMAIL, SHOPPER_PASSWORD
 from demo.activity import CARTS_PER_ORDER, WISHLIST_OWNERS
@@ -347,3 +348,14 @@ def test_metrics_show_real_figures_after_seeding(seeded, staff_client):
     assert data["cart_to_order_conversion"]["rate"] is not None
     assert data["top_products"]["by_units"]
     assert data["average_order_value"]["USD"]
+
+
+def test_the_demo_customer_has_conversations_one_of_them_unread(seeded):
+    customer = User.objects.get(email="customer@example.com")
+    rows = {row.store.slug: row for row in conversation_list_for(user=customer)}
+
+    assert set(rows) == {"solenne-labs", "dr-amara-osei"}
+    assert rows["solenne-labs"].product is not None
+    assert rows["solenne-labs"].unread_count == 0
+    assert rows["dr-amara-osei"].unread_count == 1
+    assert rows["dr-amara-osei"].last_message.sender_side == "store"
