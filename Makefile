@@ -22,6 +22,10 @@ BENCH_REQUESTS ?= 30
 
 SCHEMA_FILE ?= $(or $(TMPDIR),/tmp)/marketplace-schema.yml
 
+# DEBUG is off unless something turns it on (a forgotten setting must fail closed), so the
+# local targets below turn it on explicitly.
+DEV := DEBUG=True
+
 .DEFAULT_GOAL := help
 .PHONY: help venv run test test-postgres lint format schema migrations-check check-deploy \
 	seed bench clean
@@ -36,16 +40,20 @@ $(STAMP): requirements.txt requirements-dev.txt
 	$(PY) -m pip install --quiet -r requirements-dev.txt
 	touch $(STAMP)
 
-run: venv ## Migrate, seed demo data and serve http://127.0.0.1:8000 (SQLite, no .env needed)
-	$(PY) manage.py migrate --noinput
-	$(PY) manage.py seed_demo --products $(SEED_PRODUCTS)
-	$(PY) manage.py runserver $(HOST):$(PORT)
+run: venv ## Migrate, seed demo data and serve http://127.0.0.1:8000 (HTTP and WebSocket, SQLite)
+	$(DEV) $(PY) manage.py migrate --noinput
+	$(DEV) $(PY) manage.py seed_demo --products $(SEED_PRODUCTS)
+	@# The scheduled jobs (expiry of unpaid orders and holds, prices, emails) run in-process
+	@# beside the server, and stop with it.
+	$(DEV) $(PY) manage.py run_schedule & SCHEDULE=$$!; \
+	trap 'kill $$SCHEDULE 2>/dev/null' EXIT INT TERM; \
+	$(DEV) $(PY) manage.py runserver $(HOST):$(PORT)
 
 test: venv ## Run the whole test suite with a coverage report (SQLite unless DATABASE_URL is set)
-	$(PY) -m pytest --cov --cov-report=term-missing:skip-covered $(PYTEST_ARGS)
+	$(DEV) $(PY) -m pytest --cov --cov-report=term-missing:skip-covered $(PYTEST_ARGS)
 
 test-postgres: venv ## Run the whole test suite on PostgreSQL (pytest-django creates test_postgres)
-	DATABASE_URL=$(POSTGRES_URL) $(PY) -m pytest --create-db $(PYTEST_ARGS)
+	$(DEV) DATABASE_URL=$(POSTGRES_URL) $(PY) -m pytest --create-db $(PYTEST_ARGS)
 
 lint: venv ## ruff check + ruff format --check
 	$(VENV)/bin/ruff check .
@@ -56,11 +64,11 @@ format: venv ## Fix what ruff can fix and format the code
 	$(VENV)/bin/ruff format .
 
 schema: venv ## Generate and validate the OpenAPI schema; warnings fail
-	$(PY) manage.py spectacular --validate --fail-on-warn --file $(SCHEMA_FILE)
+	$(DEV) $(PY) manage.py spectacular --validate --fail-on-warn --file $(SCHEMA_FILE)
 	@echo "Schema written to $(SCHEMA_FILE)"
 
 migrations-check: venv ## Fail when a model change has no migration
-	$(PY) manage.py makemigrations --check --dry-run
+	$(DEV) $(PY) manage.py makemigrations --check --dry-run
 
 check-deploy: venv ## Django's deployment checklist with production-style settings
 	DEBUG=False SECRET_KEY=make-check-deploy-k7Qp2vZ9xLm4Rt8Wb1Nc6Hy3Jd5Fs0GeUaOwTiPk \
@@ -69,14 +77,14 @@ check-deploy: venv ## Django's deployment checklist with production-style settin
 	$(PY) manage.py check --deploy --fail-level WARNING
 
 seed: venv ## Migrate and seed demo data: make seed SEED_PRODUCTS=1000000
-	$(PY) manage.py migrate --noinput
-	$(PY) manage.py seed_demo --products $(SEED_PRODUCTS)
+	$(DEV) $(PY) manage.py migrate --noinput
+	$(DEV) $(PY) manage.py seed_demo --products $(SEED_PRODUCTS)
 
 bench: venv ## Catalog benchmark on PostgreSQL db marketplace_bench (created when missing)
 	@psql -h $(PG_HOST) -p $(PG_PORT) -U $(PG_USER) -d postgres -tAc \
 		"SELECT 1 FROM pg_database WHERE datname = '$(BENCH_DB)'" | grep -q 1 \
 		|| createdb -h $(PG_HOST) -p $(PG_PORT) -U $(PG_USER) $(BENCH_DB)
-	DATABASE_URL=$(BENCH_DATABASE_URL) $(PY) bench/catalog_bench.py \
+	$(DEV) DATABASE_URL=$(BENCH_DATABASE_URL) $(PY) bench/catalog_bench.py \
 		--products $(BENCH_PRODUCTS) --requests $(BENCH_REQUESTS)
 
 clean: ## Remove the virtualenv, caches and coverage files (keeps db.sqlite3 and media)

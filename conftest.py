@@ -16,6 +16,9 @@ def _fast_and_isolated(settings, tmp_path):
     # The response-time KPI writes a finished minute from whichever request comes next,
     # which would be an extra query in any query-budget test; its tests turn it on.
     settings.API_RESPONSE_TIMES = False
+    # Many tests leave orders unpaid; the caps on them have tests of their own.
+    settings.ORDER_MAX_PENDING_PER_USER = 10_000
+    settings.ORDER_MAX_PENDING_UNITS_PER_USER = 1_000_000
     # Throttle counters live in the cache; every test starts with a clean slate.
     cache.clear()
     yield

@@ -14,6 +14,12 @@ from rest_framework_simplejwt import views as jwt_views
 from rest_framework_simplejwt.serializers import TokenObtainPairSerializer
 
 from accounts.filters import UserFilter
+from accounts.lockout import (
+    LoginAccountThrottle,
+    login_allowed_or_raise,
+    login_failures_clear,
+    login_username,
+)
 from accounts.models import Address, User
 from accounts.selectors import address_list_for, user_list
 from accounts.serializers import (
@@ -85,15 +91,30 @@ class RegisterView(PublicAuthView):
 
 
 class TokenObtainView(jwt_views.TokenObtainPairView):
-    throttle_classes = [ScopedRateThrottle]
+    # Per address (`login`) and per account (`login_account`); on top, repeated wrong
+    # passwords lock the account and the address out (accounts.lockout).
+    throttle_classes = [ScopedRateThrottle, LoginAccountThrottle]
     throttle_scope = "login"
 
     @extend_schema(
-        responses={200: TokenObtainPairSerializer, 401: _BAD_CREDENTIALS},
+        responses={
+            200: TokenObtainPairSerializer,
+            401: _BAD_CREDENTIALS,
+            429: OpenApiResponse(
+                ErrorSerializer,
+                description="`throttled`: too many attempts, or this account or address is "
+                "locked out after repeated wrong passwords (see Retry-After).",
+            ),
+        },
         summary="Log in: exchange email and password for access and refresh tokens",
     )
     def post(self, request, *args, **kwargs):
-        return super().post(request, *args, **kwargs)
+        email = login_username(request)
+        if email:  # without one the input is a 400 anyway
+            login_allowed_or_raise(request=request, email=email)
+        response = super().post(request, *args, **kwargs)
+        login_failures_clear(email=email)  # reached only with the right password
+        return response
 
 
 class TokenRefreshView(jwt_views.TokenRefreshView):

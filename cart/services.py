@@ -24,11 +24,9 @@ from cart.selectors import (
 from catalog.models import Product
 from core.exceptions import BusinessValidationError
 from core.money import MONEY_MAX, money_fits, quantize_money
-from coupons.selectors import coupon_get_by_code
-from coupons.services import coupon_check
+from coupons.services import coupon_for_cart
 
 PRODUCT_UNAVAILABLE = "This product does not exist or is no longer available."
-UNKNOWN_COUPON = "No such coupon."
 EMPTY_CART_COUPON = "Your cart is empty; add products before applying a coupon."
 TOKEN_BYTES = 32
 
@@ -251,20 +249,17 @@ def cart_clear(*, cart: Cart) -> None:
 def cart_coupon_apply(*, cart: Cart, code: str) -> Cart:
     """Put the coupon with this code (any case) on the cart, replacing the one it had,
     after checking it against the cart as it is now. Returns the cart. Raises
-    BusinessValidationError (unknown code, empty cart), CouponNotApplicable (the coupon's
-    rules, see coupons.services.coupon_check) or CartGone."""
+    BusinessValidationError (an empty cart, answered before the code is looked at),
+    CouponNotApplicable (one answer for every code that does not apply, see
+    coupons.services.coupon_for_cart) or CartGone."""
     cart = _lock(cart)
-    coupon = coupon_get_by_code(code=code)
-    if coupon is None:
-        raise BusinessValidationError({"code": [UNKNOWN_COUPON]}, UNKNOWN_COUPON)
     lines = cart_lines(cart=cart)
     if not lines:
         raise BusinessValidationError({"code": [EMPTY_CART_COUPON]}, EMPTY_CART_COUPON)
-    subtotal = quantize_money(sum(line.line_total for line in lines))
-    coupon_check(
-        coupon=coupon,
+    coupon = coupon_for_cart(
+        code=code,
         user=cart.user if cart.user_id else None,
-        subtotal=subtotal,
+        subtotal=quantize_money(sum(line.line_total for line in lines)),
         currency=lines[0].product.currency,
     )
     cart.coupon = coupon

@@ -9,6 +9,8 @@ from rest_framework import status
 from rest_framework.generics import GenericAPIView
 from rest_framework.permissions import AllowAny
 from rest_framework.response import Response
+from rest_framework.settings import api_settings
+from rest_framework.throttling import SimpleRateThrottle
 
 from cart import services
 from cart.exceptions import CartItemNotFound
@@ -19,6 +21,7 @@ from cart.serializers import (
     CartItemQuantityInput,
     CartSerializer,
 )
+from core.net import client_ip
 from core.serializers import ErrorSerializer
 from coupons.serializers import CouponErrorSerializer
 
@@ -118,14 +121,33 @@ class CartView(_CartAPIView):
         return Response(status=status.HTTP_204_NO_CONTENT)
 
 
+class CouponThrottle(SimpleRateThrottle):
+    """Codes tried on a cart (THROTTLE_COUPON), per user, or per client address for guests
+    (a guest can make new cart tokens at will, so never per token)."""
+
+    scope = "coupon"
+
+    def get_cache_key(self, request, view):
+        if request.method != "POST":
+            return None
+        user = request.user
+        ident = f"user-{user.pk}" if user and user.is_authenticated else client_ip(request)
+        return self.cache_format % {"scope": self.scope, "ident": ident}
+
+
 class CartCouponView(_CartAPIView):
+    throttle_classes = [*api_settings.DEFAULT_THROTTLE_CLASSES, CouponThrottle]
+
     @extend_schema(
         operation_id="cart_coupon_apply",
         summary="Apply a coupon to the cart",
         description=(
             "The code is matched in any case. The coupon is checked against the cart as it "
             "is now (a cart has one coupon; a new one replaces it) and checked again at "
-            "checkout, where its use is counted."
+            "checkout, where its use is counted. Every code that cannot be used on this "
+            "cart (unknown, inactive, expired, used up, below its minimum...) gets the same "
+            "answer, so the endpoint does not tell which codes exist; tries are throttled "
+            "per user or address."
         ),
         parameters=[CART_TOKEN_PARAMETER, _TOKEN_RESPONSE],
         request=CartCouponInput,
@@ -133,10 +155,8 @@ class CartCouponView(_CartAPIView):
             200: _CART,
             400: OpenApiResponse(
                 CouponErrorSerializer,
-                description="`validation_error` on `code`: unknown code, empty cart, or the "
-                "coupon does not apply (`reason`: inactive, not_yet_valid, expired, "
-                "currency_mismatch, below_minimum, usage_limit_reached, "
-                "per_user_limit_reached).",
+                description="`validation_error` on `code`: the cart is empty, or the code "
+                "cannot be used on it (`reason`: `not_applicable`, whatever the cause).",
             ),
             401: _BAD_ACCESS,
             409: _CONFLICT,

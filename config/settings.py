@@ -1,7 +1,9 @@
 """Settings for every environment, read from the process environment (and `.env`).
 
-With no environment at all the project runs locally on SQLite with DEBUG on. Every
-variable is documented in `.env.example`.
+With no environment at all the project runs on SQLite with DEBUG *off*, and then refuses to
+start until SECRET_KEY and JWT_SIGNING_KEY are set: a forgotten variable fails closed. The
+Makefile's run and test targets turn DEBUG on explicitly for local work. Every variable is
+documented in `.env.example`.
 """
 
 import ipaddress
@@ -17,7 +19,7 @@ from core.sentry import sentry_init
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 
-DEBUG = config("DEBUG", default=True, cast=bool)
+DEBUG = config("DEBUG", default=False, cast=bool)
 
 _LOCAL_SECRET = "django-insecure-local-only-do-not-use-in-production"
 SECRET_KEY = config("SECRET_KEY", default=_LOCAL_SECRET)
@@ -42,6 +44,7 @@ INSTALLED_APPS = [
     "rest_framework_simplejwt",
     "rest_framework_simplejwt.token_blacklist",
     "django_filters",
+    "axes",
     "drf_spectacular",
     "drf_spectacular_sidecar",
     "corsheaders",
@@ -85,6 +88,8 @@ MIDDLEWARE = [
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "core.middleware.ApiErrorPagesMiddleware",
     "core.middleware.PrivateResponseCacheMiddleware",
+    # Last: turns a locked-out admin login into its lockout page.
+    "axes.middleware.AxesMiddleware",
     "django_prometheus.middleware.PrometheusAfterMiddleware",
 ]
 
@@ -184,7 +189,25 @@ WEBSOCKET_MAX_FRAME_BYTES = config("WEBSOCKET_MAX_FRAME_BYTES", default=4096, ca
 
 # --- Auth -----------------------------------------------------------------------------
 AUTH_USER_MODEL = "accounts.User"
-AUTHENTICATION_BACKENDS = ["django.contrib.auth.backends.ModelBackend"]
+AUTHENTICATION_BACKENDS = [
+    # First: refuses every login of a locked-out account or address, before the password
+    # is even checked (the admin's and the API's).
+    "axes.backends.AxesStandaloneBackend",
+    "django.contrib.auth.backends.ModelBackend",
+]
+# Login lockout (django-axes): after LOGIN_FAILURE_LIMIT wrong passwords for one account,
+# or from one client address, further logins of it are refused for LOGIN_LOCKOUT_MINUTES
+# (each one tried meanwhile starts the wait again); a successful login clears the account's
+# failures. The failures are kept in the database: they survive a Redis outage.
+AXES_FAILURE_LIMIT = config("LOGIN_FAILURE_LIMIT", default=5, cast=int)
+AXES_COOLOFF_TIME = timedelta(minutes=config("LOGIN_LOCKOUT_MINUTES", default=15, cast=int))
+AXES_LOCKOUT_PARAMETERS = ["ip_address", "username"]
+AXES_RESET_ON_SUCCESS = True
+AXES_HANDLER = "axes.handlers.database.AxesDatabaseHandler"
+AXES_CLIENT_IP_CALLABLE = "core.net.client_ip"
+AXES_USERNAME_CALLABLE = "accounts.lockout.login_username"
+AXES_HTTP_RESPONSE_CODE = 429
+AXES_VERBOSE = False
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
     {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator"},
@@ -247,6 +270,10 @@ DEFAULT_CURRENCY = config("DEFAULT_CURRENCY", default="USD")
 GUEST_CART_MAX_AGE_DAYS = config("GUEST_CART_MAX_AGE_DAYS", default=30, cast=int)
 # Pending (unpaid) orders older than this are cancelled by `manage.py expire_unpaid_orders`.
 ORDER_UNPAID_EXPIRY_MINUTES = config("ORDER_UNPAID_EXPIRY_MINUTES", default=60, cast=int)
+# Unpaid orders hold their stock until they expire: how many one user may have at once, and
+# how many units they may hold in them together (a user cannot corner a product unpaid).
+ORDER_MAX_PENDING_PER_USER = config("ORDER_MAX_PENDING_PER_USER", default=3, cast=int)
+ORDER_MAX_PENDING_UNITS_PER_USER = config("ORDER_MAX_PENDING_UNITS_PER_USER", default=20, cast=int)
 # New reviews wait for staff approval before they are public when this is on.
 REVIEWS_REQUIRE_APPROVAL = config("REVIEWS_REQUIRE_APPROVAL", default=False, cast=bool)
 # Stock at or below this counts as low in the metrics (overridable per request).
@@ -292,7 +319,28 @@ CONVERSATION_URL = config("CONVERSATION_URL", default="http://localhost:3000/con
 
 # --- Payments -------------------------------------------------------------------------
 # Providers a client may choose in `POST payments/`; the first is the default.
-PAYMENT_PROVIDERS = config("PAYMENT_PROVIDERS", default="fake,stripe", cast=Csv())
+PAYMENT_PROVIDERS = config(
+    "PAYMENT_PROVIDERS", default="fake,stripe" if DEBUG else "stripe", cast=Csv()
+)
+# The fake providers mark orders and payouts paid without moving money: with DEBUG off they
+# are refused at start-up, unless a staging deployment opts in with this deliberately
+# alarming name (and `check --deploy` then warns).
+PAYMENTS_ALLOW_FAKE_PROVIDER_UNSAFE = config(
+    "PAYMENTS_ALLOW_FAKE_PROVIDER_UNSAFE", default=False, cast=bool
+)
+if not DEBUG and not PAYMENTS_ALLOW_FAKE_PROVIDER_UNSAFE:
+    if "fake" in PAYMENT_PROVIDERS:
+        raise ImproperlyConfigured(
+            "The fake payment provider marks orders paid without taking money: remove it "
+            "from PAYMENT_PROVIDERS when DEBUG is off (a staging site may set "
+            "PAYMENTS_ALLOW_FAKE_PROVIDER_UNSAFE=True)."
+        )
+    if PAYOUT_PROVIDER == "fake":
+        raise ImproperlyConfigured(
+            "The fake payout provider marks payouts paid without sending money: set "
+            "PAYOUT_PROVIDER=stripe when DEBUG is off (a staging site may set "
+            "PAYMENTS_ALLOW_FAKE_PROVIDER_UNSAFE=True)."
+        )
 STRIPE_SECRET_KEY = config("STRIPE_SECRET_KEY", default="")
 STRIPE_WEBHOOK_SECRET = config("STRIPE_WEBHOOK_SECRET", default="")
 # Seconds a signed webhook stays acceptable; older signatures are refused as replays.
@@ -361,6 +409,8 @@ REST_FRAMEWORK = {
         "anon": config("THROTTLE_ANON", default="300/min"),
         "user": config("THROTTLE_USER", default="1200/min"),
         "login": config("THROTTLE_LOGIN", default="10/min"),
+        "login_account": config("THROTTLE_LOGIN_ACCOUNT", default="10/hour"),
+        "coupon": config("THROTTLE_COUPON", default="10/min"),
         "register": config("THROTTLE_REGISTER", default="5/min"),
         "password_reset": config("THROTTLE_PASSWORD_RESET", default="5/hour"),
         "stripe_webhook": config("THROTTLE_STRIPE_WEBHOOK", default="300/min"),
@@ -501,6 +551,8 @@ LOGGING = {
         "django.request": {"filters": ["no_response_summaries"]},
         # runserver's own access lines, replaced by ours.
         "django.server": {"handlers": [], "propagate": False},
+        # One line per failed login is the access log's job; axes keeps its warnings.
+        "axes": {"level": "WARNING"},
         "django.db.backends": {"level": "WARNING"},
     },
 }

@@ -18,3 +18,5 @@ class CoreConfig(AppConfig):
         before_task_publish.connect(add_request_id_to_task_headers, weak=False)
         task_prerun.connect(bind_task_request_id, weak=False)
         task_postrun.connect(unbind_task_request_id, weak=False)
+
+        from core import checks  # noqa: F401  (registers the deployment checks)

@@ -29,15 +29,18 @@ logger = logging.getLogger(__name__)
 class DomainError(Exception):
     """A business rule said no. Services raise subclasses; the handler renders them.
     `extra` holds more fields of the answer: `errors` (field messages) or context such as
-    the `lines` of an insufficient_stock answer."""
+    the `lines` of an insufficient_stock answer; `headers` goes with it (a Retry-After)."""
 
     code = "conflict"
     status = status.HTTP_409_CONFLICT
     default_detail = "The request conflicts with the current state."
 
-    def __init__(self, detail: str | None = None, *, extra: dict | None = None):
+    def __init__(
+        self, detail: str | None = None, *, extra: dict | None = None, headers: dict | None = None
+    ):
         self.detail = detail or self.default_detail
         self.extra = extra or {}
+        self.headers = headers or {}
         super().__init__(self.detail)
 
 
@@ -196,7 +199,9 @@ def request_error_response_data(exc: SuspiciousOperation) -> tuple[int, dict]:
 
 def exception_handler(exc, context):
     if isinstance(exc, DomainError):
-        return Response(error_body(exc.code, exc.detail, **exc.extra), status=exc.status)
+        return Response(
+            error_body(exc.code, exc.detail, **exc.extra), status=exc.status, headers=exc.headers
+        )
     if isinstance(exc, SuspiciousOperation):
         status_code, body = request_error_response_data(exc)
         return Response(body, status=status_code)

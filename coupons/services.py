@@ -18,7 +18,7 @@ from core.exceptions import BusinessValidationError, Conflict
 from core.money import quantize_money
 from coupons.exceptions import CouponNotApplicable, CouponUsedUp
 from coupons.models import Coupon, CouponKind, CouponRedemption
-from coupons.selectors import coupon_code_taken, coupon_uses_by
+from coupons.selectors import coupon_code_taken, coupon_get_by_code, coupon_uses_by
 
 CODE_TAKEN = "A coupon with this code already exists."
 COUPON_USED = (
@@ -34,7 +34,12 @@ CURRENCY_MISMATCH = "currency_mismatch"
 BELOW_MINIMUM = "below_minimum"
 USAGE_LIMIT_REACHED = "usage_limit_reached"
 PER_USER_LIMIT_REACHED = "per_user_limit_reached"
+# What a code typed into a cart gets whenever it cannot be used there, whatever the cause
+# (unknown, expired, used up...): the answer must not tell a guesser which codes exist.
+NOT_APPLICABLE = "not_applicable"
+NOT_APPLICABLE_MESSAGE = "This code cannot be used on your cart."
 REASONS = (
+    NOT_APPLICABLE,
     INACTIVE,
     NOT_YET_VALID,
     EXPIRED,
@@ -149,6 +154,19 @@ def coupon_check(
     problem = coupon_problem(coupon=coupon, user=user, subtotal=subtotal, currency=currency, at=at)
     if problem is not None:
         raise CouponNotApplicable(reason=problem.reason, message=problem.message)
+
+
+def coupon_for_cart(*, code: str, user, subtotal: Decimal, currency: str | None) -> Coupon:
+    """The coupon a code names, when it applies to this cart now. Raises
+    CouponNotApplicable with one answer (`not_applicable`) for every code that does not:
+    unknown, or refused by any rule, so the answer reveals neither which codes exist nor
+    their dates."""
+    coupon = coupon_get_by_code(code=code)
+    if coupon is None or coupon_problem(
+        coupon=coupon, user=user, subtotal=subtotal, currency=currency
+    ):
+        raise CouponNotApplicable(reason=NOT_APPLICABLE, message=NOT_APPLICABLE_MESSAGE)
+    return coupon
 
 
 def coupon_discount(*, coupon: Coupon, subtotal: Decimal) -> Decimal:

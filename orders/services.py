@@ -4,8 +4,10 @@ import logging
 from datetime import timedelta
 from decimal import Decimal
 
+from django.conf import settings
 from django.db import transaction
-from django.db.models import F
+from django.db.models import Count, F, Sum
+from django.db.models.functions import Coalesce
 from django.utils import timezone
 
 from accounts.models import ADDRESS_FIELDS
@@ -13,7 +15,12 @@ from cart.models import Cart, CartItem
 from catalog.cache import catalog_products_changed
 from catalog.models import Product
 from core import metrics
-from core.exceptions import BusinessValidationError, InsufficientStock, InvalidTransition
+from core.exceptions import (
+    BusinessValidationError,
+    Conflict,
+    InsufficientStock,
+    InvalidTransition,
+)
 from core.money import MONEY_MAX, money_fits, quantize_money
 from coupons.models import Coupon
 from coupons.services import coupon_claim, coupon_redemption_create, coupon_release
@@ -166,6 +173,33 @@ def _cart_discount(
     return discount, coupon
 
 
+class UnpaidOrdersLimit(Conflict):
+    """The user holds too much stock in unpaid orders to place another one."""
+
+    default_detail = (
+        "You have too many unpaid orders; pay or cancel one of them before placing another."
+    )
+
+
+def _check_unpaid_caps(*, user, units: int) -> None:
+    """Unpaid orders hold their stock until they expire: one user may hold at most
+    ORDER_MAX_PENDING_PER_USER of them and ORDER_MAX_PENDING_UNITS_PER_USER units, new
+    order included. Read under the cart's row lock, which every checkout of the user takes
+    first, so two checkouts at once cannot both pass. Raises UnpaidOrdersLimit."""
+    pending = Order.objects.filter(user=user, status=OrderStatus.PENDING)
+    held = pending.aggregate(
+        orders=Count("id", distinct=True), units=Coalesce(Sum("items__quantity"), 0)
+    )
+    if held["orders"] + 1 > settings.ORDER_MAX_PENDING_PER_USER:
+        raise UnpaidOrdersLimit(extra={"pending_orders": held["orders"]})
+    if held["units"] + units > settings.ORDER_MAX_PENDING_UNITS_PER_USER:
+        raise UnpaidOrdersLimit(
+            f"Unpaid orders may hold at most {settings.ORDER_MAX_PENDING_UNITS_PER_USER} "
+            f"items; you hold {held['units']}. Pay or cancel an order first.",
+            extra={"pending_orders": held["orders"]},
+        )
+
+
 def _store_is_selling(product: Product) -> bool:
     return product.store_id is not None and product.store.is_approved
 
@@ -203,6 +237,7 @@ def order_place(*, user, shipping_address: dict) -> Order:
     lines = list(cart.items.select_related("product__store").order_by("product_id")) if cart else []
     if not lines:
         raise BusinessValidationError({"cart": ["The cart is empty."]})
+    _check_unpaid_caps(user=user, units=sum(line.quantity for line in lines))
     closed = [line.product.name for line in lines if not _store_is_selling(line.product)]
     if closed:
         raise BusinessValidationError(

@@ -5,12 +5,14 @@ from decimal import Decimal
 
 import pytest
 from django.utils import timezone
+from rest_framework.throttling import SimpleRateThrottle
 
 from cart.models import Cart
 from cart.tests.factories import CartFactory, CartItemFactory
 from cart.tests.helpers import CART, assert_validation_error, item_url, token_header
 from catalog.tests.factories import ProductImageFactory
 from coupons.models import Coupon
+from coupons.services import NOT_APPLICABLE_MESSAGE
 from coupons.tests.factories import CouponFactory, CouponRedemptionFactory
 from orders.tests.factories import OrderFactory
 
@@ -85,8 +87,19 @@ def test_an_unknown_code_is_a_400_on_code_and_changes_nothing(api_client, guest_
     response = apply(api_client, "NOPE", guest_with_items)
 
     body = assert_validation_error(response, "code")
-    assert body["errors"]["code"] == ["No such coupon."]
+    assert body["errors"]["code"] == [NOT_APPLICABLE_MESSAGE]
+    assert body["reason"] == "not_applicable"
     assert Cart.objects.get(pk=guest_with_items.pk).coupon_id == applied.pk
+
+
+def test_an_empty_cart_answers_the_same_for_a_real_code_and_an_unknown_one(api_client):
+    CouponFactory(code="SPRING")
+
+    real = apply(api_client, "SPRING").json()
+    unknown = apply(api_client, "NOSUCHCODE").json()
+
+    assert real == unknown
+    assert "empty" in real["detail"]
 
 
 def test_an_empty_cart_cannot_take_a_coupon_and_no_cart_is_created(api_client):
@@ -117,35 +130,47 @@ def test_an_emptied_cart_cannot_take_a_coupon(api_client, guest_cart):
         ({"kind": "fixed", "currency": "EUR"}, "currency_mismatch"),
     ],
 )
-def test_a_coupon_that_does_not_apply_is_a_400_with_its_reason(
+def test_a_coupon_that_does_not_apply_answers_like_an_unknown_code(
     api_client, guest_with_items, settings_, reason
 ):
-    CouponFactory(code="NOPE", **settings_)
+    CouponFactory(code="REAL", **settings_)
 
-    response = apply(api_client, "nope", guest_with_items)
+    refused = apply(api_client, "real", guest_with_items)
+    unknown = apply(api_client, "FAKE", guest_with_items)
 
-    body = assert_validation_error(response, "code")
-    assert body["reason"] == reason
-    assert "NOPE" in body["detail"]
+    body = assert_validation_error(refused, "code")
+    # Neither the cause nor a date nor the code itself: nothing tells it exists.
+    assert body == unknown.json()
+    assert body["reason"] == "not_applicable"
+    assert "REAL" not in refused.content.decode()
     assert Cart.objects.get(pk=guest_with_items.pk).coupon_id is None
 
 
-def test_the_minimum_subtotal_message_names_the_minimum(api_client, guest_with_items):
-    CouponFactory(code="BIG", min_subtotal=Decimal("40"))
-
-    body = apply(api_client, "BIG", guest_with_items).json()
-
-    assert "40.00 USD" in body["errors"]["code"][0]
-
-
-def test_a_user_past_the_per_user_limit_is_refused(user, user_client, product):
+def test_a_user_past_the_per_user_limit_gets_the_same_answer(user, user_client, product):
     CartItemFactory(cart=CartFactory(user=user), product=product)
     coupon = CouponFactory(code="ONCE", per_user_limit=1)
     CouponRedemptionFactory(coupon=coupon, order=OrderFactory(user=user))
 
     response = apply(user_client, "ONCE")
 
-    assert assert_validation_error(response, "code")["reason"] == "per_user_limit_reached"
+    assert assert_validation_error(response, "code")["reason"] == "not_applicable"
+
+
+def test_coupon_tries_are_throttled_per_guest_address_whatever_the_cart_token(
+    api_client, guest_with_items, monkeypatch
+):
+    monkeypatch.setattr(
+        SimpleRateThrottle,
+        "THROTTLE_RATES",
+        {**SimpleRateThrottle.THROTTLE_RATES, "coupon": "3/min"},
+    )
+
+    codes = [apply(api_client, f"GUESS{n}", guest_with_items).status_code for n in range(3)]
+    other_cart = api_client.post(COUPON, {"code": "GUESS9"}, format="json")
+
+    assert codes == [400, 400, 400]
+    assert other_cart.status_code == 429
+    assert other_cart.json()["code"] == "throttled"
 
 
 def test_a_new_coupon_replaces_the_one_the_cart_had(api_client, guest_with_items):

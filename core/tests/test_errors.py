@@ -110,3 +110,14 @@ def test_django_error_handlers_answer_json(rf, handler, status, code):
     assert set(body) == expected
     assert body["code"] == code
     assert body["detail"]
+
+
+def test_an_unknown_host_gets_a_json_400_and_no_debug_page(client, settings):
+    settings.DEBUG = False
+
+    response = client.get("/api/v1/products/", HTTP_HOST="evil.example")
+
+    assert response.status_code == 400
+    assert response["Content-Type"].startswith("application/json")
+    assert response.json()["code"] == "validation_error"
+    assert b"DATABASE" not in response.content

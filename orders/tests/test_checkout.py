@@ -10,6 +10,7 @@ from cart.models import Cart
 from catalog.tests.factories import ProductFactory
 from core.models import IdempotencyKey
 from orders.models import Order, OrderItem
+from orders.services import UnpaidOrdersLimit, order_place
 from orders.tests.factories import ADDRESS, cart_lines, fill_cart, stock_of
 
 pytestmark = pytest.mark.django_db
@@ -351,3 +352,33 @@ def test_checkout_of_a_cart_whose_total_outgrew_an_order_is_400_and_changes_noth
     assert not Order.objects.exists()
     assert stock_of(product) == 5
     assert cart_lines(user) == {product.pk: 2}
+
+
+def test_a_user_with_too_many_unpaid_orders_cannot_place_another(user, settings):
+    settings.ORDER_MAX_PENDING_PER_USER = 2
+    product = ProductFactory(stock_quantity=50)
+    for _ in range(2):
+        fill_cart(user, {product: 1})
+        order_place(user=user, shipping_address=ADDRESS)
+    fill_cart(user, {product: 1})
+
+    with pytest.raises(UnpaidOrdersLimit):
+        order_place(user=user, shipping_address=ADDRESS)
+
+    assert stock_of(product) == 48
+    assert cart_lines(user) == {product.pk: 1}
+
+
+def test_unpaid_orders_hold_a_limited_number_of_units(user, user_client, settings):
+    settings.ORDER_MAX_PENDING_UNITS_PER_USER = 10
+    product = ProductFactory(stock_quantity=17)
+    fill_cart(user, {product: 8})
+    order_place(user=user, shipping_address=ADDRESS)
+    fill_cart(user, {product: 3})
+
+    response = user_client.post("/api/v1/orders/", {"shipping_address": ADDRESS}, format="json")
+
+    assert response.status_code == 409
+    assert response.json()["code"] == "conflict"
+    assert "at most 10" in response.json()["detail"]
+    assert stock_of(product) == 9

@@ -13,6 +13,7 @@ from django.db import connection, transaction
 from django.utils import timezone
 
 from accounts.tests.factories import UserFactory
+from cart.services import cart_add_item, cart_user_get_or_create
 from catalog.models import Product
 from catalog.tests.factories import ProductFactory
 from core.exceptions import InsufficientStock
@@ -185,3 +186,23 @@ def test_expiry_skips_an_order_locked_right_now_instead_of_waiting():
     assert order_expire_unpaid(older_than=timedelta(hours=1)) == 1
     assert stock_of(product) == 5
     assert Product.objects.get(pk=product.pk).stock_quantity == 5
+
+
+def test_concurrent_checkouts_of_one_user_never_exceed_the_unpaid_order_cap(settings):
+    settings.ORDER_MAX_PENDING_PER_USER = 3
+    user = UserFactory()
+    product = ProductFactory(stock_quantity=100)
+
+    def fill_then_check_out():
+        cart_add_item(cart=cart_user_get_or_create(user=user), product_id=product.pk, quantity=1)
+        return order_place(user=user, shipping_address=ADDRESS)
+
+    outcomes = run_concurrently(*[fill_then_check_out for _ in range(8)])
+
+    placed = [o for o in outcomes if isinstance(o, Order)]
+    refused = [o for o in outcomes if not isinstance(o, Order)]
+    assert 1 <= len(placed) <= 3
+    assert Order.objects.filter(user=user, status="pending").count() == len(placed)
+    # The others found the cart emptied by the one before them, or hit the cap.
+    assert all(getattr(o, "code", "") in {"validation_error", "conflict"} for o in refused)
+    assert stock_of(product) == 100 - sum(o.items.get().quantity for o in placed)
