@@ -282,6 +282,9 @@ LOW_STOCK_THRESHOLD = config("LOW_STOCK_THRESHOLD", default=5, cast=int)
 RECOMMENDATIONS_CACHE_SECONDS = config("RECOMMENDATIONS_CACHE_SECONDS", default=3600, cast=int)
 # Idempotency keys are kept at least this long (SPEC: 24 h), then purged.
 IDEMPOTENCY_KEY_TTL_HOURS = config("IDEMPOTENCY_KEY_TTL_HOURS", default=24, cast=int)
+# Seconds a request may hold an in-progress key before a retry counts it as abandoned (its
+# worker died) and takes it over. Longer than a request can run (GUNICORN_TIMEOUT).
+IDEMPOTENCY_LEASE_SECONDS = config("IDEMPOTENCY_LEASE_SECONDS", default=60, cast=int)
 
 # --- Catalog reads at scale -----------------------------------------------------------
 # A list's `count` is exact up to this many products, the database's estimate above it.

@@ -33,6 +33,9 @@ class IdempotencyKey(BaseModel):
     state = models.CharField(max_length=16, choices=State.choices, default=State.IN_PROGRESS)
     response_status = models.PositiveSmallIntegerField(null=True, blank=True)
     response_body = models.JSONField(null=True, blank=True)
+    # The lease of the request working on an in-progress key: after it, the key counts as
+    # abandoned (its worker died) and a retry takes it over. Null: no lease, abandoned.
+    locked_until = models.DateTimeField(null=True, blank=True)
 
     class Meta:
         constraints = [

@@ -74,7 +74,9 @@ def _queue_email(order: Order, kind: str) -> None:
     from orders.tasks import send_order_email
 
     order_id = str(order.pk)
-    transaction.on_commit(lambda: send_order_email.delay(order_id, kind))
+    # Robust: a broker (or, without one, the eager task) that fails is logged; it never
+    # turns a committed order into an error answer.
+    transaction.on_commit(lambda: send_order_email.delay(order_id, kind), robust=True)
 
 
 def _restore_stock(order: Order) -> None:

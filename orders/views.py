@@ -1,6 +1,7 @@
 """Orders API: checkout, the caller's orders (staff: all) and the status actions. Views
 parse, authorize, call a service and serialize; the rules live in orders/services.py."""
 
+from django.db import transaction
 from django_filters.rest_framework import DjangoFilterBackend
 from drf_spectacular.utils import OpenApiResponse, extend_schema, extend_schema_view
 from rest_framework import mixins, status, viewsets
@@ -93,11 +94,15 @@ class OrderViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.Ge
         serializer = OrderCreateInput(data=request.data, context=self.get_serializer_context())
         serializer.is_valid(raise_exception=True)
         # A guest cart sent along is merged first, exactly as any cart endpoint would.
-        cart_for_request(user=request.user, token=cart_token_from(request), create=False)
-        order = order_place(
-            user=request.user, shipping_address=serializer.validated_data["shipping_address"]
-        )
-        return self._answer(order, status.HTTP_201_CREATED)
+        # The answer is built from the order in memory, before the commit: once the order
+        # is committed, nothing may fail (a lost connection) and answer 500 for it.
+        with transaction.atomic():
+            cart_for_request(user=request.user, token=cart_token_from(request), create=False)
+            order = order_place(
+                user=request.user, shipping_address=serializer.validated_data["shipping_address"]
+            )
+            data = self.get_serializer(order).data
+        return Response(data, status=status.HTTP_201_CREATED)
 
     @extend_schema(
         request=OrderCancelInput,

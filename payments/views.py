@@ -108,7 +108,11 @@ class PaymentViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.
             502: _PROVIDER_ERROR,
         },
     )
-    @idempotent
+    # Not in one transaction with the key: payment_create commits the payment row before it
+    # calls the provider (and must not hold the order's lock across that call). The key is
+    # completed right after; if that write is lost, a retry after the key's lease runs this
+    # again, which one-payment-per-order makes harmless (never a second charge).
+    @idempotent(atomic=False)
     def create(self, request, *args, **kwargs):
         data = PaymentCreateInput(data=request.data)
         data.is_valid(raise_exception=True)
