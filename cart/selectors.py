@@ -122,7 +122,7 @@ def _cart_discount(
     """The one place the cart's coupon is priced for its totals: (the discount, None)
     while the coupon applies to the cart as it is now, (0, why not) when it no longer
     does (expired, below its minimum, used up...). Showing the cart never fails for it:
-    checkout is where an invalid coupon refuses (orders.services)."""
+    checkout is where an invalid coupon refuses (checkout.services)."""
     owner = cart.user if cart.user_id else None
     problem = coupon_problem(coupon=cart.coupon, user=owner, subtotal=subtotal, currency=currency)
     if problem is not None:

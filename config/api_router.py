@@ -5,11 +5,11 @@ from rest_framework.routers import DefaultRouter
 from accounts import views as accounts_views
 from cart import views as cart_views
 from catalog import views as catalog_views
+from checkout import views as checkout_views
 from conversations import views as conversations_views
 from coupons import views as coupons_views
 from dashboard import views as dashboard_views
 from earnings import views as earnings_views
-from orders import views as orders_views
 from payments import views as payments_views
 from recommendations import views as recommendations_views
 from reviews import views as reviews_views
@@ -33,7 +33,10 @@ router.register(
     "commission-rules", earnings_views.CommissionRuleViewSet, basename="commission-rule"
 )
 # orders and payments
-router.register("orders", orders_views.OrderViewSet, basename="order")
+router.register("orders", checkout_views.OrderViewSet, basename="order")
+router.register(
+    "seller/fulfilments", checkout_views.SellerFulfilmentViewSet, basename="seller-fulfilment"
+)
 router.register("payments", payments_views.PaymentViewSet, basename="payment")
 # conversations
 router.register("conversations", conversations_views.ConversationViewSet, basename="conversation")

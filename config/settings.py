@@ -58,6 +58,8 @@ INSTALLED_APPS = [
     "orders",
     "earnings",
     "payments",
+    # Above cart, coupons, orders, earnings and payments: it coordinates them.
+    "checkout",
     "reviews",
     "wishlist",
     "coupons",
@@ -364,7 +366,7 @@ CELERY_TASK_DEFAULT_QUEUE = config("CELERY_TASK_DEFAULT_QUEUE", default="marketp
 CELERY_TIMEZONE = "UTC"
 # For `celery -A config beat`; the same jobs exist as management commands for cron.
 CELERY_BEAT_SCHEDULE = {
-    "expire-unpaid-orders": {"task": "orders.tasks.expire_unpaid_orders", "schedule": 300.0},
+    "expire-unpaid-orders": {"task": "checkout.tasks.expire_unpaid_orders", "schedule": 300.0},
     "purge-idempotency-keys": {"task": "core.tasks.purge_idempotency_keys", "schedule": 3600.0},
     "purge-guest-carts": {"task": "cart.tasks.purge_guest_carts", "schedule": 86400.0},
     "compute-recommendations": {
@@ -472,6 +474,8 @@ SPECTACULAR_SETTINGS = {
         "StoreKindEnum": "stores.models.StoreKind",
         "StoreStatusEnum": "stores.models.StoreStatus",
         "CouponKindEnum": "coupons.models.CouponKind",
+        # An order and each of its stores' parts share one status vocabulary.
+        "OrderStatusEnum": "orders.models.OrderStatus",
         "CountryCodeEnum": "core.countries.COUNTRY_CODES",
     },
 }

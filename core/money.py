@@ -1,4 +1,4 @@
-from decimal import ROUND_HALF_UP, Decimal
+from decimal import ROUND_DOWN, ROUND_HALF_UP, Decimal
 
 from core.exceptions import BusinessValidationError
 
@@ -60,3 +60,23 @@ def to_minor_units(amount: Decimal, currency: str) -> int:
             f"{amount} {code} cannot be charged: {code} has no fractional units."
         )
     return int(minor)
+
+
+def split_amount(total: Decimal, weights: list[Decimal]) -> list[Decimal]:
+    """Split `total` in proportion to `weights`, to the cent, the parts adding up to it
+    exactly: each part is rounded down, then the cents left over go one each to the parts
+    that lost most in rounding (ties: the earlier part). All weights zero: nothing is
+    split (every part 0, only when total is 0; otherwise the first part takes it all)."""
+    total = quantize_money(total)
+    weight_sum = sum(weights, Decimal(0))
+    if not weights:
+        return []
+    if weight_sum <= 0:
+        return [total] + [Decimal("0.00")] * (len(weights) - 1)
+    exact = [total * weight / weight_sum for weight in weights]
+    parts = [value.quantize(CENT, rounding=ROUND_DOWN) for value in exact]
+    left = int((total - sum(parts, Decimal(0))) / CENT)
+    order = sorted(range(len(weights)), key=lambda i: (-(exact[i] - parts[i]), i))
+    for index in order[:left]:
+        parts[index] += CENT
+    return parts

@@ -50,17 +50,19 @@ def route_of(request) -> str | None:
 
 
 @lru_cache(maxsize=1024)
-def _group_of(route: str, module: str) -> str | None:
+def _group_of(route: str, module: str, declared: str | None) -> str | None:
     if not route_template(route).startswith(API_PREFIX):
         return None
-    return module.split(".", 1)[0] or None
+    return declared or module.split(".", 1)[0] or None
 
 
 def route_group(request) -> str | None:
     """The domain an API route belongs to: the app whose view serves it (`catalog` for
-    products, categories and brands, `accounts` for auth and users, `cart`, `orders`...);
+    products, categories and brands, `accounts` for auth and users, `cart`...), or the
+    `route_group` its view class declares (the checkout app's order views are `orders`);
     None outside `/api/v1/` and for unmatched URLs."""
     match = getattr(request, "resolver_match", None)
     if match is None or match.route is None:
         return None
-    return _group_of(match.route, getattr(match.func, "__module__", "") or "")
+    declared = getattr(getattr(match.func, "cls", None), "route_group", None)
+    return _group_of(match.route, getattr(match.func, "__module__", "") or "", declared)

@@ -2,7 +2,7 @@
 payments, refunds and coupon redemptions (reviews, wishlists and carts: demo.activity).
 
 Historical orders are written directly with bulk_create, NOT through checkout
-(orders.services.order_place): checkout turns the caller's cart of *now* into an order,
+(checkout.services.order_place): checkout turns the caller's cart of *now* into an order,
 deducts stock, claims the coupon and queues emails, whereas these rows record what
 happened over the last weeks. The stock those orders sold was restocked since, so they
 leave stock alone and a re-run can never deduct it again. The one exception: the few

@@ -8,7 +8,7 @@ from django_filters import rest_framework as filters
 from drf_spectacular.utils import extend_schema_field
 
 from core.datetimes import InstantOutOfRange, instant_to_utc
-from orders.models import Order, OrderStatus
+from orders.models import Fulfilment, FulfilmentStatus, Order, OrderStatus
 
 
 class DateOrDateTimeField(forms.Field):
@@ -70,3 +70,19 @@ class OrderFilter(filters.FilterSet):
         if date_only:
             return queryset.filter(created_at__lt=moment + datetime.timedelta(days=1))
         return queryset.filter(created_at__lt=moment)
+
+
+class FulfilmentFilter(filters.FilterSet):
+    status = filters.ChoiceFilter(choices=FulfilmentStatus.choices)
+    created_after = DateOrDateTimeFilter(
+        method="filter_created_after",
+        help_text="Placed at or after this date (from its start) or datetime.",
+    )
+
+    class Meta:
+        model = Fulfilment
+        fields = ["status", "created_after"]
+
+    def filter_created_after(self, queryset, name, value):
+        moment, _ = value
+        return queryset.filter(created_at__gte=moment)

@@ -131,6 +131,12 @@ class Fulfilment(BaseModel):
     def refundable(self) -> Decimal:
         return self.total - self.refunded
 
+    @property
+    def net(self) -> Decimal:
+        """What the store earns on this part before refunds: its line totals less the
+        commission (the platform pays for the coupon)."""
+        return self.subtotal - self.commission
+
 
 class OrderItem(BaseModel):
     order = models.ForeignKey(Order, on_delete=models.CASCADE, related_name="items")

@@ -1,14 +1,11 @@
 """Celery tasks of orders: thin wrappers, queued with transaction.on_commit by the services."""
 
 import logging
-from datetime import timedelta
 
 from celery import shared_task
-from django.conf import settings
 
 from orders import emails
-from orders.models import Order
-from orders.services import order_expire_unpaid
+from orders.models import Fulfilment, Order
 
 logger = logging.getLogger(__name__)
 
@@ -25,7 +22,19 @@ def send_order_email(order_id: str, kind: str) -> None:
     emails.send_order_email(order=order, kind=kind)
 
 
-@shared_task
-def expire_unpaid_orders() -> int:
-    """For Celery beat: the expire_unpaid_orders command's work; returns how many expired."""
-    return order_expire_unpaid(older_than=timedelta(minutes=settings.ORDER_UNPAID_EXPIRY_MINUTES))
+@shared_task(
+    autoretry_for=(OSError,), retry_backoff=True, retry_kwargs={"max_retries": 5}, acks_late=True
+)
+def send_fulfilment_email(fulfilment_id: str, kind: str) -> None:
+    """Send the `kind` email of one store's part of an order: `paid` to the store, `shipped`
+    and `cancelled` to the buyer."""
+    fulfilment = (
+        Fulfilment.objects.select_related("order", "store__owner")
+        .prefetch_related("items")
+        .filter(pk=fulfilment_id)
+        .first()
+    )
+    if fulfilment is None:
+        logger.warning("Fulfilment %s is gone; %s email not sent", fulfilment_id, kind)
+        return
+    emails.send_fulfilment_email(fulfilment=fulfilment, kind=kind)

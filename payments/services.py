@@ -1,8 +1,12 @@
 """Payment rules: charging an order once, refunds, and provider webhooks.
 
-Lock order, everywhere: the order row first, then its payment row. orders.services
-(`order_cancel` -> `payment_refund`) takes them in the same order, so the two cannot
-deadlock.
+Lock order, everywhere: the order row first, then its fulfilment rows, then its payment
+row, then (the ledger's) store rows. checkout's cancellations (`order_cancel`,
+`fulfilment_cancel` -> `payment_refund`) take them in the same order, so none of them can
+deadlock another.
+
+A payment belongs to an order; what it refunds is allocated to the order's fulfilments
+(the stores' parts), whose ledgers give back the store's earnings in proportion.
 """
 
 import logging
@@ -16,8 +20,10 @@ from django.utils import timezone
 
 from core import metrics
 from core.exceptions import BusinessValidationError, Conflict, DomainError, InvalidTransition
-from core.money import quantize_money, to_minor_units
-from orders.models import Order, OrderStatus
+from core.money import quantize_money, split_amount, to_minor_units
+from earnings.services import ledger_record_refund, ledger_record_sale
+from orders.models import Fulfilment, FulfilmentStatus, Order, OrderStatus
+from orders.services import lock_fulfilments, order_mark_paid
 from payments.exceptions import ProviderTimeout
 from payments.models import REFUNDABLE_STATUSES, Payment, PaymentStatus, Refund, WebhookEvent
 from payments.providers import PROVIDER_CLASSES, default_provider_name, get_provider
@@ -48,11 +54,35 @@ def _provider_for(payment: Payment) -> PaymentProvider:
     return PROVIDER_CLASSES[payment.provider]()
 
 
-def _order_mark_paid(*, order: Order) -> Order:
-    # Imported here: orders.services imports this module (order_cancel refunds).
-    from orders.services import order_mark_paid
+def _order_paid(*, order: Order, payment: Payment) -> Order:
+    """The (locked) order is paid by `payment`, which just succeeded: the order and its
+    pending fulfilments become paid, each store's earnings are recorded, and a part its
+    store cancelled while the order waited for payment is refunded at once (the payment
+    took the order's total)."""
+    order = order_mark_paid(order=order)
+    for fulfilment in lock_fulfilments(order):
+        if fulfilment.status == FulfilmentStatus.PAID:
+            ledger_record_sale(fulfilment=fulfilment)
+        elif fulfilment.status == FulfilmentStatus.CANCELLED and fulfilment.refundable > 0:
+            _refund_cancelled_part(payment=payment, fulfilment=fulfilment)
+    return order
 
-    return order_mark_paid(order=order)
+
+def _refund_cancelled_part(*, payment: Payment, fulfilment: Fulfilment) -> None:
+    try:
+        # Savepoint: a refusing provider must not undo the success just recorded.
+        with transaction.atomic():
+            payment_refund(
+                payment=payment,
+                amount=fulfilment.refundable,
+                reason=f"{fulfilment.store.name} cancelled its part before payment",
+                fulfilment=fulfilment,
+            )
+    except DomainError:
+        logger.exception(
+            "Refund of cancelled fulfilment %s from payment %s failed", fulfilment.pk, payment.pk
+        )
+        Payment.objects.filter(pk=payment.pk).update(needs_review=True)
 
 
 def _payment_succeeded(*, payment: Payment, reference: str = "") -> None:
@@ -133,7 +163,8 @@ def payment_attempt(*, payment: Payment, token: str | None = None) -> PaymentAtt
     metrics.payment_outcome(provider=payment.provider, outcome=result.status)
     if result.status == PaymentStatus.SUCCEEDED:
         _payment_succeeded(payment=payment, reference=result.reference)
-        _order_mark_paid(order=order)
+        _order_paid(order=order, payment=payment)
+        payment.refresh_from_db()
         return PaymentAttempt(payment=payment)
     payment.status = result.status
     payment.failure_reason = result.failure_reason
@@ -180,21 +211,60 @@ def _refund_amount(amount) -> Decimal | None:
     return quantize_money(value)
 
 
+def _allocate_refund(*, payment: Payment, value: Decimal, fulfilment: Fulfilment | None) -> None:
+    """Give `value` back against the order's fulfilments (locked): all of it to
+    `fulfilment` when named, otherwise to every part in proportion to what is still
+    refundable of it, to the cent; each store's ledger follows. Orders placed before
+    stores existed have no fulfilments and nothing to allocate."""
+    parts = lock_fulfilments(payment.order)
+    if fulfilment is not None:
+        parts = [part for part in parts if part.pk == fulfilment.pk]
+        shares = [value]
+    else:
+        parts = [part for part in parts if part.refundable > 0]
+        shares = split_amount(
+            min(value, sum((p.refundable for p in parts), Decimal(0))),
+            [p.refundable for p in parts],
+        )
+    for part, share in zip(parts, shares, strict=True):
+        if not share:
+            continue
+        part.refunded += share
+        part.save(update_fields=["refunded", "updated_at"])
+        ledger_record_refund(fulfilment=part, reason=f"Refund of order {part.order_id}")
+
+
 @transaction.atomic
 def payment_refund(
-    *, payment: Payment, amount: Decimal | None = None, by=None, reason: str = ""
+    *,
+    payment: Payment,
+    amount: Decimal | None = None,
+    by=None,
+    reason: str = "",
+    fulfilment: Fulfilment | None = None,
 ) -> Refund:
-    """Refund `amount` (None: all that is left) of a succeeded payment. Raises
-    BusinessValidationError (amount <= 0, > 2 places, above refundable), Conflict (not
-    succeeded or nothing left), PaymentProviderError."""
+    """Refund `amount` (None: all that is left; of `fulfilment` when one is named) of a
+    succeeded payment; the stores whose parts it pays back give back their earnings.
+    Raises BusinessValidationError (amount <= 0, > 2 places, above what is refundable of
+    the payment or of the fulfilment), Conflict (not succeeded or nothing left),
+    PaymentProviderError (then nothing changes)."""
     value = _refund_amount(amount)
-    payment = Payment.objects.select_for_update().get(pk=payment.pk)
+    Order.objects.select_for_update().filter(pk=payment.order_id).values_list("pk").first()
+    if fulfilment is not None:
+        fulfilment = Fulfilment.objects.select_for_update().get(
+            pk=fulfilment.pk, order_id=payment.order_id
+        )
+    payment = Payment.objects.select_for_update().select_related("order").get(pk=payment.pk)
     if payment.status not in REFUNDABLE_STATUSES:
         raise Conflict(
             f"Only a succeeded payment can be refunded; this one is {payment.status}.",
             extra={"status": payment.status},
         )
     refundable = payment.refundable_amount
+    if fulfilment is not None:
+        refundable = min(refundable, fulfilment.refundable)
+    if refundable <= 0:
+        raise Conflict("Nothing is left to refund.")
     if value is None:
         value = refundable
     if value > refundable:
@@ -216,6 +286,7 @@ def payment_refund(
         else PaymentStatus.PARTIALLY_REFUNDED
     )
     payment.save(update_fields=["amount_refunded", "status", "updated_at"])
+    _allocate_refund(payment=payment, value=value, fulfilment=fulfilment)
     return refund
 
 
@@ -267,7 +338,7 @@ def _apply_succeeded(*, payment: Payment, event: ProviderEvent) -> None:
     _payment_succeeded(payment=payment, reference=str(event.data.get("id") or ""))
     metrics.payment_outcome(provider=payment.provider, outcome="succeeded")
     if order.status == OrderStatus.PENDING:
-        _order_mark_paid(order=order)
+        _order_paid(order=order, payment=payment)
         return
     if order.status != OrderStatus.CANCELLED:
         # Paid/shipped without this payment: nothing a machine should decide.

@@ -22,7 +22,7 @@ from catalog.tests.factories import (
     make_image_file,
 )
 from catalog.tests.helpers import BRANDS, CATEGORIES, PRODUCTS, images_url, product_url
-from orders.services import order_cancel, order_expire_unpaid, order_place
+from checkout.services import order_cancel, order_expire_unpaid, order_place
 from orders.tests.factories import ADDRESS, fill_cart
 from reviews.services import review_create
 

@@ -65,7 +65,7 @@ def test_the_project_schedule_expires_unpaid_orders_in_process(settings):
     Order.objects.filter(pk=stale.pk).update(created_at=timezone.now() - timedelta(hours=2))
     clock = Clock()
     scheduler = scheduler_from_settings(clock=clock)
-    expiry = next(e for e in scheduler.entries if e.task == "orders.tasks.expire_unpaid_orders")
+    expiry = next(e for e in scheduler.entries if e.task == "checkout.tasks.expire_unpaid_orders")
 
     clock.now += expiry.every
     ran = scheduler.tick()

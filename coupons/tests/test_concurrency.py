@@ -12,13 +12,13 @@ from django.db import connection
 from accounts.tests.factories import UserFactory
 from cart.models import Cart
 from catalog.tests.factories import ProductFactory
+from checkout.services import order_cancel, order_place
+from core.tests.concurrency import run_concurrently
 from coupons.exceptions import CouponNotApplicable, CouponUsedUp
 from coupons.models import CouponRedemption
 from coupons.tests.factories import CouponFactory
 from orders.models import Order
-from orders.services import order_cancel, order_place
 from orders.tests.factories import ADDRESS, cart_lines, fill_cart, stock_of
-from orders.tests.test_concurrency import run_concurrently
 
 pytestmark = [
     pytest.mark.postgres,

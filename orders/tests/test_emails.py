@@ -6,9 +6,10 @@ import pytest
 from django.core import mail
 
 from catalog.tests.factories import ProductFactory
+from checkout.services import order_cancel, order_place
 from orders.emails import EMAIL_KINDS, send_order_email
 from orders.models import OrderStatus
-from orders.services import order_cancel, order_mark_paid, order_place, order_ship
+from orders.services import order_mark_paid, order_ship
 from orders.tasks import send_order_email as send_order_email_task
 from orders.tests.factories import ADDRESS, OrderFactory, OrderItemFactory, fill_cart
 
@@ -79,11 +80,15 @@ def test_the_services_send_placed_paid_shipped_and_cancelled_emails_after_commit
     with django_capture_on_commit_callbacks(execute=True):
         order_cancel(order=other, by=user)
 
-    subjects = [m.subject for m in mail.outbox]
-    assert subjects == [
+    to_buyer = [m.subject for m in mail.outbox if m.to == [user.email]]
+    assert to_buyer == [
         f"Order {order.pk} received",
         f"Order {order.pk}: payment received",
         f"Order {order.pk} has shipped",
         f"Order {other.pk} was cancelled",
     ]
-    assert all(m.to == [user.email] for m in mail.outbox)
+    # The store whose part was paid is told once, and nobody else is mailed.
+    seller = product.store.owner.email
+    to_seller = [m.subject for m in mail.outbox if m.to == [seller]]
+    assert to_seller == [f"New paid order {order.pk} for {product.store.name}"]
+    assert len(mail.outbox) == len(to_buyer) + len(to_seller)

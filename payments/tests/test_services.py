@@ -2,9 +2,9 @@ from decimal import Decimal
 
 import pytest
 
+from checkout.services import order_cancel
 from core.exceptions import BusinessValidationError, Conflict, InvalidTransition
 from orders.models import OrderStatus
-from orders.services import order_cancel
 from payments import services
 from payments.exceptions import PaymentProviderError
 from payments.models import Payment, PaymentStatus, Refund

@@ -16,9 +16,10 @@ from accounts.tests.factories import UserFactory
 from cart.services import cart_add_item, cart_user_get_or_create
 from catalog.models import Product
 from catalog.tests.factories import ProductFactory
+from checkout.services import order_expire_unpaid, order_place
 from core.exceptions import InsufficientStock
+from core.tests.concurrency import run_concurrently
 from orders.models import Order, OrderItem
-from orders.services import order_expire_unpaid, order_place
 from orders.tests.factories import ADDRESS, fill_cart, stock_of
 
 pytestmark = [
@@ -29,30 +30,6 @@ pytestmark = [
         reason="needs PostgreSQL: real row locks and concurrent connections",
     ),
 ]
-
-
-def run_concurrently(*calls, timeout: float = 60):
-    """Start every call at once (a barrier), each in its own thread and connection;
-    return their results or exceptions, in order."""
-    barrier = threading.Barrier(len(calls))
-    outcomes = [None] * len(calls)
-
-    def worker(index, call):
-        try:
-            barrier.wait(timeout=timeout)
-            outcomes[index] = call()
-        except Exception as exc:  # collected and asserted on by the test
-            outcomes[index] = exc
-        finally:
-            connection.close()
-
-    threads = [threading.Thread(target=worker, args=(i, c)) for i, c in enumerate(calls)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(timeout)
-    assert not any(thread.is_alive() for thread in threads), "a thread hung (deadlock?)"
-    return outcomes
 
 
 def checkout(user):

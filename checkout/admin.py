@@ -1,12 +1,14 @@
-"""Orders in the admin: totals, address and item snapshots are read-only; status changes go
-through the same services as the API (actions), shipping data is edited while paid."""
+"""Orders and their stores' parts (fulfilments) in the admin: totals, address and item
+snapshots are read-only; status changes go through the same services as the API
+(actions), shipping data is edited while paid."""
 
 from django.contrib import admin, messages
 from django.utils import timezone
 
+from checkout.services import fulfilment_cancel, order_cancel
 from core.exceptions import DomainError
-from orders.models import Order, OrderItem, OrderStatus
-from orders.services import order_cancel, order_deliver, order_ship
+from orders.models import Fulfilment, FulfilmentStatus, Order, OrderItem, OrderStatus
+from orders.services import fulfilment_deliver, order_deliver, order_ship
 
 
 class OrderItemInline(admin.TabularInline):
@@ -15,6 +17,34 @@ class OrderItemInline(admin.TabularInline):
     can_delete = False
     fields = ("product", "product_name", "product_slug", "unit_price", "quantity", "line_total")
     readonly_fields = fields
+
+    def has_add_permission(self, request, obj=None):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+
+_FULFILMENT_FIELDS = (
+    "store",
+    "status",
+    "subtotal",
+    "discount_share",
+    "total",
+    "commission",
+    "refunded",
+    "tracking_number",
+    "carrier",
+)
+
+
+class FulfilmentInline(admin.TabularInline):
+    model = Fulfilment
+    extra = 0
+    can_delete = False
+    fields = _FULFILMENT_FIELDS
+    readonly_fields = fields
+    show_change_link = True
 
     def has_add_permission(self, request, obj=None):
         return False
@@ -34,7 +64,7 @@ class OrderAdmin(admin.ModelAdmin):
     search_fields = ("email", "=id")
     date_hierarchy = "created_at"
     list_select_related = False
-    inlines = [OrderItemInline]
+    inlines = [FulfilmentInline, OrderItemInline]
     actions = ["cancel_orders", "mark_shipped", "mark_delivered"]
     fieldsets = (
         (None, {"fields": ("id", "user", "email", "status", "created_at", "updated_at")}),
@@ -146,3 +176,76 @@ class OrderAdmin(admin.ModelAdmin):
 
 class _MissingShippingData(DomainError):
     code = "validation_error"
+
+
+class FulfilmentItemInline(OrderItemInline):
+    fk_name = "fulfilment"
+    fields = (*OrderItemInline.fields, "commission_rate", "commission_amount")
+    readonly_fields = fields
+
+
+@admin.register(Fulfilment)
+class FulfilmentAdmin(admin.ModelAdmin):
+    """A store's part of an order. Read-only: it moves through the actions (the same
+    services as the sellers' API), never by editing."""
+
+    list_display = ("id", "order", "store", "status", "total", "commission", "refunded")
+    list_filter = ("status", "store")
+    search_fields = ("=id", "=order__id", "store__name", "order__email")
+    list_select_related = ("order", "store")
+    date_hierarchy = "created_at"
+    inlines = [FulfilmentItemInline]
+    actions = ["mark_delivered", "cancel_fulfilments"]
+    readonly_fields = (
+        "id",
+        "order",
+        "currency",
+        *_FULFILMENT_FIELDS,
+        "paid_at",
+        "shipped_at",
+        "delivered_at",
+        "cancelled_at",
+        "cancel_reason",
+        "created_at",
+    )
+    fields = readonly_fields
+
+    def has_add_permission(self, request):
+        return False  # fulfilments come from checkout only
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+    def _apply(self, request, queryset, verb: str, service) -> None:
+        done = 0
+        for fulfilment in queryset:
+            try:
+                service(fulfilment)
+            except DomainError as exc:
+                self.message_user(
+                    request, f"Fulfilment {fulfilment.pk}: {exc.detail}", messages.ERROR
+                )
+            else:
+                done += 1
+        if done:
+            self.message_user(request, f"{verb} {done} fulfilment(s).", messages.SUCCESS)
+
+    @admin.action(description="Mark the selected shipped parts delivered")
+    def mark_delivered(self, request, queryset):
+        self._apply(
+            request,
+            queryset.filter(status=FulfilmentStatus.SHIPPED),
+            "Delivered",
+            lambda fulfilment: fulfilment_deliver(fulfilment=fulfilment, by=request.user),
+        )
+
+    @admin.action(description="Cancel the selected parts (restock, refund their share)")
+    def cancel_fulfilments(self, request, queryset):
+        self._apply(
+            request,
+            queryset,
+            "Cancelled",
+            lambda fulfilment: fulfilment_cancel(
+                fulfilment=fulfilment, by=request.user, reason="Cancelled by staff"
+            ),
+        )

@@ -11,12 +11,12 @@ from accounts.tests.factories import UserFactory
 from cart.models import Cart
 from cart.tests.factories import CartFactory, CartItemFactory
 from catalog.tests.factories import ProductFactory
+from checkout.services import order_cancel, order_expire_unpaid, order_place
 from core.exceptions import InvalidTransition
 from coupons.exceptions import CouponNotApplicable
 from coupons.models import Coupon, CouponRedemption
 from coupons.tests.factories import CouponFactory
 from orders.models import Order, OrderStatus
-from orders.services import order_cancel, order_expire_unpaid, order_place
 from orders.tests.factories import ADDRESS, cart_lines, fill_cart, stock_of
 
 pytestmark = pytest.mark.django_db

@@ -5,8 +5,8 @@ from django.test import Client
 
 from accounts.tests.factories import UserFactory
 from catalog.tests.factories import ProductFactory
+from checkout.services import order_place
 from orders.models import Order, OrderStatus
-from orders.services import order_place
 from orders.tests.factories import ADDRESS, OrderFactory, OrderItemFactory, fill_cart, stock_of
 
 pytestmark = pytest.mark.django_db
@@ -70,6 +70,8 @@ def test_staff_enter_tracking_data_while_paid_and_nothing_else_changes(admin):
             "status": "delivered",
             "items-TOTAL_FORMS": "0",
             "items-INITIAL_FORMS": "0",
+            "fulfilments-TOTAL_FORMS": "0",
+            "fulfilments-INITIAL_FORMS": "0",
         },
     )
 

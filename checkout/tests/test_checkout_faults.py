@@ -9,9 +9,10 @@ from django.db import OperationalError, connection
 
 from catalog.models import Product
 from catalog.tests.factories import ProductFactory
+from checkout import services
 from core import idempotency
 from core.models import IdempotencyKey
-from orders import services, tasks
+from orders import tasks
 from orders.models import Order, OrderItem
 from orders.tests.factories import ADDRESS, fill_cart
 
@@ -101,7 +102,7 @@ def test_killed_in_the_middle_of_the_checkout_nothing_commits_and_the_retry_succ
     buyer, killer, monkeypatch
 ):
     user, client, product = buyer
-    monkeypatch.setattr(services, "_queue_email", _once(killer, services._queue_email))
+    monkeypatch.setattr(services, "queue_order_email", _once(killer, services.queue_order_email))
 
     answers = _checkout_with_retries(client, "mid-checkout")
 

@@ -10,8 +10,9 @@ from django.utils import timezone
 
 from accounts.tests.factories import UserFactory
 from catalog.tests.factories import ProductFactory
+from checkout.services import order_expire_unpaid, order_place
 from orders.models import Order, OrderStatus
-from orders.services import order_expire_unpaid, order_mark_paid, order_place
+from orders.services import order_mark_paid
 from orders.tests.factories import ADDRESS, fill_cart, stock_of
 
 pytestmark = pytest.mark.django_db

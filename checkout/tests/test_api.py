@@ -7,8 +7,9 @@ import pytest
 from django.utils import timezone
 
 from catalog.tests.factories import ProductFactory
+from checkout.services import order_place
 from orders.models import Order, OrderStatus
-from orders.services import order_mark_paid, order_place
+from orders.services import order_mark_paid
 from orders.tests.factories import ADDRESS, OrderFactory, OrderItemFactory, fill_cart, stock_of
 
 pytestmark = pytest.mark.django_db

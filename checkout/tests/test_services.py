@@ -9,16 +9,10 @@ from django.utils import timezone
 from accounts.tests.factories import UserFactory
 from catalog.models import Product
 from catalog.tests.factories import ProductFactory
+from checkout.services import order_cancel, order_place
 from core.exceptions import BusinessValidationError, InsufficientStock, InvalidTransition
 from orders.models import Order, OrderStatus
-from orders.services import (
-    TRANSITIONS,
-    order_cancel,
-    order_deliver,
-    order_mark_paid,
-    order_place,
-    order_ship,
-)
+from orders.services import TRANSITIONS, order_deliver, order_mark_paid, order_ship
 from orders.tests.factories import ADDRESS, OrderFactory, cart_lines, fill_cart, stock_of
 from payments.models import Payment, PaymentStatus, Refund
 

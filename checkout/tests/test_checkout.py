@@ -8,9 +8,9 @@ from django.core import mail
 from accounts.tests.factories import AddressFactory, UserFactory
 from cart.models import Cart
 from catalog.tests.factories import ProductFactory
+from checkout.services import UnpaidOrdersLimit, order_place
 from core.models import IdempotencyKey
 from orders.models import Order, OrderItem
-from orders.services import UnpaidOrdersLimit, order_place
 from orders.tests.factories import ADDRESS, cart_lines, fill_cart, stock_of
 
 pytestmark = pytest.mark.django_db

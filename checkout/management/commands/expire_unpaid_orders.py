@@ -3,7 +3,7 @@ from datetime import timedelta
 from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
 
-from orders.services import order_expire_unpaid
+from checkout.services import order_expire_unpaid
 
 
 class Command(BaseCommand):

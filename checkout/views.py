@@ -1,5 +1,6 @@
-"""Orders API: checkout, the caller's orders (staff: all) and the status actions. Views
-parse, authorize, call a service and serialize; the rules live in orders/services.py."""
+"""Orders API: checkout, the caller's orders (staff: all) and the status actions, and the
+sellers' side: each store's fulfilments. Views parse, authorize, call a service and
+serialize; the rules live in checkout/services.py and orders/services.py."""
 
 from django.db import transaction
 from django_filters.rest_framework import DjangoFilterBackend
@@ -11,23 +12,33 @@ from rest_framework.response import Response
 
 from cart.services import cart_for_request
 from cart.views import CART_TOKEN_PARAMETER, cart_token_from
+from checkout.services import fulfilment_cancel, order_cancel, order_place
+from core.exceptions import NotFound
 from core.filters import OrderingFilter
 from core.idempotency import IDEMPOTENCY_KEY_PARAMETER, idempotent
 from core.routing import UUID_REGEX
 from core.serializers import ErrorSerializer
 from coupons.serializers import CouponErrorSerializer
-from orders.filters import OrderFilter
-from orders.models import Order
+from orders.filters import FulfilmentFilter, OrderFilter
+from orders.models import Fulfilment, Order
 from orders.permissions import IsStaffForObject
-from orders.selectors import order_get_for, order_list_for
+from orders.selectors import (
+    fulfilment_list_for_store,
+    order_get_for,
+    order_list_for,
+    order_with_lines,
+)
 from orders.serializers import (
+    FulfilmentCancelInput,
     InsufficientStockErrorSerializer,
     OrderCancelInput,
     OrderCreateInput,
     OrderSerializer,
     OrderShipInput,
+    SellerFulfilmentSerializer,
 )
-from orders.services import order_cancel, order_deliver, order_place, order_ship
+from orders.services import fulfilment_deliver, fulfilment_ship, order_deliver, order_ship
+from stores.selectors import store_of
 
 _INVALID_TRANSITION = OpenApiResponse(
     ErrorSerializer,
@@ -44,6 +55,7 @@ _INVALID_TRANSITION = OpenApiResponse(
 class OrderViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet):
     """Orders are written once at checkout; only their status moves, through the actions."""
 
+    route_group = "orders"  # metrics and logs group the orders API under its domain
     serializer_class = OrderSerializer
     permission_classes = [IsAuthenticated]
     lookup_value_regex = UUID_REGEX
@@ -101,7 +113,7 @@ class OrderViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.Ge
             order = order_place(
                 user=request.user, shipping_address=serializer.validated_data["shipping_address"]
             )
-            data = self.get_serializer(order).data
+            data = self.get_serializer(order_with_lines(order)).data
         return Response(data, status=status.HTTP_201_CREATED)
 
     @extend_schema(
@@ -139,3 +151,90 @@ class OrderViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.Ge
     def deliver(self, request, pk=None):
         order = order_deliver(order=self.get_object(), by=request.user)
         return self._answer(order)
+
+
+# --- the sellers' side ------------------------------------------------------------------
+
+_FULFILMENT_TRANSITION = OpenApiResponse(
+    ErrorSerializer,
+    description="`invalid_transition`: the part's current status does not allow this.",
+)
+
+
+@extend_schema_view(
+    list=extend_schema(
+        summary="List the seller's parts of orders, newest first (filter by status)",
+        responses={200: SellerFulfilmentSerializer(many=True), 404: ErrorSerializer},
+    ),
+    retrieve=extend_schema(summary="Show one part of an order: the buyer, the lines, the money"),
+)
+class SellerFulfilmentViewSet(
+    mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet
+):
+    """The caller's store's parts of orders. Another store's part is a 404, as if it did
+    not exist; the buyer's payment is never shown."""
+
+    route_group = "orders"
+    serializer_class = SellerFulfilmentSerializer
+    permission_classes = [IsAuthenticated]
+    lookup_value_regex = UUID_REGEX
+    filter_backends = [DjangoFilterBackend, OrderingFilter]
+    filterset_class = FulfilmentFilter
+    ordering_fields = ["created_at", "total"]
+    ordering_tiebreak = ("-created_at", "-id")
+
+    def get_queryset(self):
+        if getattr(self, "swagger_fake_view", False):
+            return Fulfilment.objects.none()
+        store = store_of(user=self.request.user)
+        if store is None:
+            raise NotFound("You have no store.")
+        return fulfilment_list_for_store(store_id=store.pk)
+
+    def _answer(self, fulfilment: Fulfilment) -> Response:
+        fulfilment = self.get_queryset().get(pk=fulfilment.pk)
+        return Response(self.get_serializer(fulfilment).data)
+
+    @extend_schema(
+        request=OrderShipInput,
+        responses={200: SellerFulfilmentSerializer, 409: _FULFILMENT_TRANSITION},
+        summary="Ship a paid part with its tracking number and carrier (the buyer is emailed)",
+    )
+    @action(detail=True, methods=["post"])
+    def ship(self, request, pk=None):
+        fulfilment = self.get_object()
+        serializer = OrderShipInput(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        fulfilment = fulfilment_ship(
+            fulfilment=fulfilment, by=request.user, **serializer.validated_data
+        )
+        return self._answer(fulfilment)
+
+    @extend_schema(
+        request=None,
+        responses={200: SellerFulfilmentSerializer, 409: _FULFILMENT_TRANSITION},
+        summary="Mark a shipped part delivered (its earnings' hold starts)",
+    )
+    @action(detail=True, methods=["post"])
+    def deliver(self, request, pk=None):
+        fulfilment = fulfilment_deliver(fulfilment=self.get_object(), by=request.user)
+        return self._answer(fulfilment)
+
+    @extend_schema(
+        request=FulfilmentCancelInput,
+        responses={200: SellerFulfilmentSerializer, 409: _FULFILMENT_TRANSITION},
+        summary="Cancel a part the store cannot serve: its stock comes back, its share of "
+        "the payment is refunded",
+        description="Pending or paid parts only. Exactly this part's share is refunded (its "
+        "line totals less its share of the coupon); the store's earnings on it are reversed. "
+        "The order is cancelled when no part is left.",
+    )
+    @action(detail=True, methods=["post"])
+    def cancel(self, request, pk=None):
+        fulfilment = self.get_object()
+        serializer = FulfilmentCancelInput(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        fulfilment = fulfilment_cancel(
+            fulfilment=fulfilment, by=request.user, **serializer.validated_data
+        )
+        return self._answer(fulfilment)
