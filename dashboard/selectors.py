@@ -34,8 +34,18 @@ from cart.models import Cart
 from catalog.models import Product
 from core.money import quantize_money
 from core.response_times import response_time_summary
-from orders.models import SOLD_STATUSES, Order, OrderItem, OrderStatus
+from earnings.models import LedgerEntry, LedgerEntryKind, Payout, PayoutStatus
+from earnings.selectors import store_balances
+from orders.models import (
+    SOLD_STATUSES,
+    Fulfilment,
+    FulfilmentStatus,
+    Order,
+    OrderItem,
+    OrderStatus,
+)
 from payments.models import Payment, PaymentStatus
+from stores.selectors import store_of
 
 # Payments that reached an outcome; refunded ones had succeeded first.
 FINAL_PAYMENT_STATUSES = (
@@ -213,6 +223,114 @@ def _low_stock(*, seller, threshold: int) -> list[dict]:
 # --- the figures ------------------------------------------------------------------------
 
 
+# --- the marketplace's money -------------------------------------------------------------
+
+# A store's part that was paid for and not cancelled: what it sold.
+_SOLD_PARTS = (FulfilmentStatus.PAID, FulfilmentStatus.SHIPPED, FulfilmentStatus.DELIVERED)
+_EARNING_KINDS = (
+    LedgerEntryKind.SALE,
+    LedgerEntryKind.REFUND,
+    LedgerEntryKind.COMMISSION_REVERSAL,
+)
+
+
+def _store_sales(*, window: MetricsWindow, store_id) -> dict[str, dict]:
+    """Per currency, the store's parts of orders placed in the window that it sold: gross
+    sales (its line totals), the commission on them, what was refunded of them, and its net
+    earnings on every part of the window (its ledger: sales less refunds and the commission
+    given back). Two queries."""
+    parts = (
+        Fulfilment.objects.filter(window.q(), store_id=store_id, status__in=_SOLD_PARTS)
+        .values("currency")
+        .annotate(
+            gross=Coalesce(Sum("subtotal"), Value(ZERO), output_field=_MONEY),
+            commission=Coalesce(Sum("commission"), Value(ZERO), output_field=_MONEY),
+            refunds=Coalesce(Sum("refunded"), Value(ZERO), output_field=_MONEY),
+        )
+        .order_by()
+    )
+    earned = (
+        LedgerEntry.objects.filter(
+            window.q("fulfilment__"), store_id=store_id, kind__in=_EARNING_KINDS
+        )
+        .values("currency")
+        .annotate(net=Coalesce(Sum("amount"), Value(ZERO), output_field=_MONEY))
+        .order_by()
+    )
+    sales: dict[str, dict] = {}
+    for row in parts:
+        sales.setdefault(row["currency"], _no_sales()).update(
+            gross_sales=quantize_money(row["gross"]),
+            commission=quantize_money(row["commission"]),
+            refunds=quantize_money(row["refunds"]),
+        )
+    for row in earned:
+        sales.setdefault(row["currency"], _no_sales())["net_earnings"] = quantize_money(row["net"])
+    return dict(sorted(sales.items())) or {settings.DEFAULT_CURRENCY: _no_sales()}
+
+
+def _seller_marketplace(*, user, window: MetricsWindow) -> dict:
+    store = store_of(user=user)
+    if store is None:
+        return {"sales": {settings.DEFAULT_CURRENCY: _no_sales()}, "balance": {}}
+    balances = {
+        b.currency: {"pending": b.pending, "available": b.available, "paid_out": b.paid_out}
+        for b in store_balances(store_id=store.pk)
+    }
+    return {"sales": _store_sales(window=window, store_id=store.pk), "balance": balances}
+
+
+def _no_sales() -> dict:
+    return {"gross_sales": ZERO, "commission": ZERO, "refunds": ZERO, "net_earnings": ZERO}
+
+
+def _staff_marketplace(*, window: MetricsWindow) -> dict:
+    """Per currency, the commission the platform kept on the parts sold in the window (less
+    what it gave back on their refunds), and the payouts paid to stores in the window."""
+    kept = (
+        Fulfilment.objects.filter(window.q(), status__in=_SOLD_PARTS)
+        .values("currency")
+        .annotate(total=Coalesce(Sum("commission"), Value(ZERO), output_field=_MONEY))
+        .order_by()
+    )
+    given_back = (
+        LedgerEntry.objects.filter(
+            window.q("fulfilment__"),
+            fulfilment__status__in=_SOLD_PARTS,
+            kind=LedgerEntryKind.COMMISSION_REVERSAL,
+        )
+        .values("currency")
+        .annotate(total=Coalesce(Sum("amount"), Value(ZERO), output_field=_MONEY))
+        .order_by()
+    )
+    commission: dict[str, Decimal] = {}
+    for row in kept:
+        commission[row["currency"]] = commission.get(row["currency"], ZERO) + row["total"]
+    for row in given_back:
+        commission[row["currency"]] = commission.get(row["currency"], ZERO) - row["total"]
+    payouts = (
+        Payout.objects.filter(
+            status=PayoutStatus.PAID, paid_at__gte=window.start, paid_at__lt=window.end
+        )
+        .values("currency")
+        .annotate(
+            count=Count("id"), amount=Coalesce(Sum("amount"), Value(ZERO), output_field=_MONEY)
+        )
+        .order_by("currency")
+    )
+    return {
+        "commission_earned": {
+            currency: quantize_money(amount) for currency, amount in sorted(commission.items())
+        }
+        or {settings.DEFAULT_CURRENCY: ZERO},
+        "payouts_made": {
+            row["currency"]: {"count": row["count"], "amount": quantize_money(row["amount"])}
+            for row in payouts
+        }
+        or {settings.DEFAULT_CURRENCY: {"count": 0, "amount": ZERO}},
+    }
+
+
 def metrics_compute(*, user, window: MetricsWindow, top: int, low_stock_threshold: int) -> dict:
     """Every dashboard figure for the caller (staff: the store; a seller: their products),
     in the shape of dashboard.serializers.MetricsSerializer."""
@@ -296,4 +414,9 @@ def metrics_compute(*, user, window: MetricsWindow, top: int, low_stock_threshol
             "products": _low_stock(seller=seller, threshold=low_stock_threshold),
         },
         "api_response_time": response_time,
+        "marketplace": (
+            _staff_marketplace(window=window)
+            if seller is None
+            else _seller_marketplace(user=user, window=window)
+        ),
     }

@@ -239,6 +239,54 @@ class MetricsResponseTimeSerializer(serializers.Serializer):
     all = MetricsResponseTimeFiguresSerializer(help_text="Every API answer of the window.")
 
 
+class MetricsStoreSalesSerializer(serializers.Serializer):
+    gross_sales = _money(help_text="The store's line totals of its parts sold (before coupons).")
+    commission = _money(help_text="What the platform keeps of them.")
+    refunds = _money(help_text="What was given back to buyers of these parts.")
+    net_earnings = _money(
+        help_text="What the store earned on the window's parts, from its ledger: sales less "
+        "refunds, with the commission on refunds given back."
+    )
+
+
+class MetricsBalanceSerializer(serializers.Serializer):
+    pending = _money(help_text="Earned, held until delivery plus the payout hold.")
+    available = _money(help_text="What the next payout sends.")
+    paid_out = _money(help_text="Paid out so far.")
+
+
+class MetricsPayoutsMadeSerializer(serializers.Serializer):
+    count = serializers.IntegerField()
+    amount = _money()
+
+
+class MetricsMarketplaceSerializer(serializers.Serializer):
+    """Sellers get `sales` and `balance`; staff get `commission_earned` and
+    `payouts_made`."""
+
+    sales = serializers.DictField(
+        child=MetricsStoreSalesSerializer(),
+        required=False,
+        help_text="Sellers, per currency: the store's parts of the window's orders.",
+    )
+    balance = serializers.DictField(
+        child=MetricsBalanceSerializer(),
+        required=False,
+        help_text="Sellers, per currency: the balance now (not bound to the window).",
+    )
+    commission_earned = serializers.DictField(
+        child=_money(),
+        required=False,
+        help_text="Staff, per currency: commission on the parts sold in the window, less "
+        "the commission given back on their refunds.",
+    )
+    payouts_made = serializers.DictField(
+        child=MetricsPayoutsMadeSerializer(),
+        required=False,
+        help_text="Staff, per currency: payouts paid to stores in the window.",
+    )
+
+
 class MetricsSerializer(serializers.Serializer):
     scope = serializers.ChoiceField(
         choices=[SCOPE_ALL, SCOPE_SELLER],
@@ -278,4 +326,8 @@ class MetricsSerializer(serializers.Serializer):
         help_text="How fast the API answered (p50, p95 in ms) per route group over the "
         "window's completed minutes, from per-minute histograms (percentiles interpolated "
         "within buckets about 25 % wide). Staff only: null for sellers.",
+    )
+    marketplace = MetricsMarketplaceSerializer(
+        help_text="The marketplace's money: a seller's sales, earnings and balance; for "
+        "staff the commission earned and the payouts made."
     )

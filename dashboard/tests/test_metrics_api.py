@@ -455,9 +455,9 @@ def test_the_query_count_does_not_grow_with_the_data(
     staff_client, seller, seller_client, django_assert_max_num_queries
 ):
     _history(2, seller)
-    with django_assert_max_num_queries(10) as small_staff:
+    with django_assert_max_num_queries(14) as small_staff:
         metrics(staff_client, **MARCH)
-    with django_assert_max_num_queries(10) as small_seller:
+    with django_assert_max_num_queries(14) as small_seller:
         metrics(seller_client, **MARCH)
 
     _history(25, seller)
