@@ -34,8 +34,11 @@ from catalog.models import Product
 from core.money import quantize_money
 from coupons.models import Coupon, CouponKind, CouponRedemption
 from coupons.services import coupon_discount
+from demo.marketplace_seed import fulfilment_rows, ledger_rows, parts_plan, parts_stamp
 from demo.rows import create_with_timestamps, demo_id, demo_random
-from orders.models import Order, OrderItem, OrderStatus
+from earnings.models import LedgerEntry
+from earnings.selectors import commission_schedule
+from orders.models import Fulfilment, Order, OrderItem, OrderStatus
 from payments.models import Payment, PaymentStatus, Refund
 from payments.providers.fake import FakeProvider
 
@@ -72,6 +75,9 @@ class HistoryReport:
     orders: Counter = field(default_factory=Counter)
     payments: Counter = field(default_factory=Counter)
     redemptions: int = 0
+    fulfilments: Counter = field(default_factory=Counter)
+    ledger_entries: int = 0
+    payouts: int = 0
     reviews: int = 0
     rated_products: int = 0
     wishlists: int = 0
@@ -116,6 +122,8 @@ class _OrderPlan:
     coupon_roll: float = 1.0
     coupon: Coupon | None = None
     stamps: dict = field(default_factory=dict)
+    parts: list = field(default_factory=list)
+    refunded: Decimal = Decimal("0.00")
 
     @property
     def id(self) -> uuid.UUID:
@@ -215,6 +223,8 @@ class History:
                 "discount_starts_at",
                 "discount_ends_at",
                 "stock_quantity",
+                "store_id",
+                "category_id",
             )[:PRODUCT_POOL]
         )
         if not pool:
@@ -384,20 +394,29 @@ class History:
         existing = set(Order.objects.filter(pk__in=ids).values_list("pk", flat=True))
         new = [plan for plan in plans if plan.id not in existing]
         self._assign_coupons(new, coupons)
+        schedule = commission_schedule()
         for plan in new:
             if plan.status == OrderStatus.PENDING and not self._hold_stock(plan):
                 # Sold out meanwhile: the customer gave up on it.
                 plan.status, plan.payment = OrderStatus.CANCELLED, None
             self._stamp(plan)
+            self._split(plan, schedule)
 
-        orders, items, payments, refunds, redemptions = [], [], [], [], []
+        orders, parts, items, payments, refunds, redemptions = [], [], [], [], [], []
+        ledger = []
         for plan in new:
             order = self._order(plan)
             orders.append(order)
+            parts.extend(fulfilment_rows(order=order, parts=plan.parts, currency=plan.currency))
             items.extend(self._items(plan, order))
+            ledger.extend(
+                ledger_rows(
+                    parts=plan.parts, currency=plan.currency, refund_at=plan.stamps.get("refund")
+                )
+            )
             if plan.payment is not None:
                 payments.append(self._payment(plan, order))
-                if plan.refund_share:
+                if plan.refunded:
                     refunds.append(self._refund(plan, payments[-1]))
             if plan.redeemed:
                 redemption = CouponRedemption(
@@ -412,17 +431,42 @@ class History:
             self.report.orders[plan.status] += 1
             if plan.payment is not None:
                 self.report.payments[plan.payment] += 1
+            for part in plan.parts:
+                self.report.fulfilments[part.status] += 1
         self.report.redemptions = len(redemptions)
+        self.report.ledger_entries = len(ledger)
 
         for model, rows in (
             (Order, orders),
+            (Fulfilment, parts),
             (OrderItem, items),
             (Payment, payments),
             (Refund, refunds),
             (CouponRedemption, redemptions),
+            (LedgerEntry, ledger),
         ):
             create_with_timestamps(model, rows)
         return ids
+
+    def _split(self, plan: _OrderPlan, schedule) -> None:
+        """One part per store, with its commission, coupon share, status and refund."""
+        plan.parts = parts_plan(
+            number=plan.number, lines=plan.lines, discount=plan.discount, schedule=schedule
+        )
+        refunded = quantize_money(plan.total * plan.refund_share)
+        plan.refunded = parts_stamp(
+            parts=plan.parts,
+            status=plan.status,
+            stamps=plan.stamps,
+            refunded=refunded,
+            rng=demo_random("order-parts", plan.number),
+            now=self.now,
+        )
+        if plan.refunded and not plan.refund_share:
+            # A store cancelled its part of a paid order: its share came back.
+            plan.payment = PaymentStatus.PARTIALLY_REFUNDED
+            plan.stamps["refund"] = plan.parts[0].stamps["cancelled"]
+            plan.stamps["updated"] = max(plan.stamps["updated"], plan.stamps["refund"])
 
     def _order(self, plan: _OrderPlan) -> Order:
         name = f"{plan.customer.profile.first_name} {plan.customer.profile.last_name}"
@@ -457,19 +501,23 @@ class History:
 
     def _items(self, plan: _OrderPlan, order: Order) -> list[OrderItem]:
         items = []
-        for position, line in enumerate(plan.lines):
-            item = OrderItem(
-                id=demo_id("order", plan.number, "item", position),
-                order=order,
-                product=line.product,
-                product_name=line.product.name,
-                product_slug=line.product.slug,
-                unit_price=line.unit_price,
-                quantity=line.quantity,
-                line_total=line.line_total,
-            )
-            item.created_at = item.updated_at = plan.placed_at
-            items.append(item)
+        for part in plan.parts:
+            for position, line, rate, commission in part.lines:
+                item = OrderItem(
+                    id=demo_id("order", plan.number, "item", position),
+                    order=order,
+                    fulfilment_id=part.id,
+                    product=line.product,
+                    product_name=line.product.name,
+                    product_slug=line.product.slug,
+                    unit_price=line.unit_price,
+                    quantity=line.quantity,
+                    line_total=line.line_total,
+                    commission_rate=rate,
+                    commission_amount=commission,
+                )
+                item.created_at = item.updated_at = plan.placed_at
+                items.append(item)
         return items
 
     def _payment(self, plan: _OrderPlan, order: Order) -> Payment:
@@ -482,7 +530,7 @@ class History:
             status=plan.payment,
             amount=plan.total,
             currency=plan.currency,
-            amount_refunded=quantize_money(plan.total * plan.refund_share),
+            amount_refunded=plan.refunded,
             provider_reference=f"fake_ch_{demo_id('charge', plan.number).hex}",
             failure_reason="" if succeeded else "card_declined",
             succeeded_at=plan.stamps.get("paid"),
@@ -498,7 +546,11 @@ class History:
             id=demo_id("order", plan.number, "refund"),
             payment=payment,
             amount=payment.amount_refunded,
-            reason="Order cancelled" if plan.status == OrderStatus.CANCELLED else "Damaged item",
+            reason="Order cancelled"
+            if plan.status == OrderStatus.CANCELLED
+            else "Damaged item"
+            if plan.refund_share
+            else "A store cancelled its part",
             provider_reference=f"fake_re_{demo_id('refund', plan.number).hex}",
             created_by=self.staff,
         )

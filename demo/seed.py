@@ -1,5 +1,6 @@
 """Every step of the demo data, in order: the accounts, the catalog, then a bounded history
-(customers, past orders with payments, coupons, reviews, wishlists and carts) and the
+(customers, past orders split into the stores' parts with payments, commissions, the
+stores' ledgers and payouts, coupons, reviews, wishlists and carts) and the
 recommendations computed from it, so that metrics and recommendations show real figures.
 Each step is idempotent; `manage.py seed_demo` runs them and prints what they did."""
 
@@ -23,6 +24,7 @@ from demo.catalog_seed import (
 )
 from demo.conversations_seed import conversations_ensure
 from demo.history import History, HistoryReport, coupon_uses_recount, coupons_ensure
+from demo.marketplace_seed import payouts_ensure
 from demo.stores_seed import stores_ensure
 from recommendations.services import recommendations_compute
 
@@ -90,6 +92,7 @@ def _history_ensure(*, customers: list[User], staff: User, orders: int) -> Histo
     wishlists_write(history)
     carts_write(history)
     coupon_uses_recount(coupons=list(coupons.values()))
+    report.payouts = payouts_ensure()
     return report
 
 

@@ -136,6 +136,8 @@ def stores_ensure() -> list[Store]:
                 approved_at=now if approved else None,
                 suspended_at=now if spec.status == StoreStatus.SUSPENDED else None,
                 suspension_reason=spec.reason,
+                # A made-up connected account: the demo pays out with the fake provider.
+                payout_account_id=f"acct_demo_{spec.slug.replace('-', '_')}" if approved else "",
             )
             User.objects.filter(pk=owner.pk).update(is_seller=approved)
         stores.append(store)

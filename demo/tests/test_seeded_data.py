@@ -11,7 +11,7 @@ from decimal import ROUND_HALF_UP, Decimal
 
 import pytest
 from django.db import transaction
-from django.db.models import Count, Sum
+from django.db.models import Count, F, Sum
 from django.db.models.functions import Lower
 from django.test import override_settings
 from django.utils import timezone
@@ -28,7 +28,8 @@ from demo.catalog_seed import BRANDS, CATALOG_TREE
 from demo.history import PRODUCT_POOL
 from demo.stores_seed import DEMO_STORES
 from demo.tests.seeding import counts, seed
-from orders.models import Order, OrderItem, OrderStatus
+from earnings.models import LedgerEntry, LedgerEntryKind, Payout, PayoutStatus
+from orders.models import Fulfilment, FulfilmentStatus, Order, OrderItem, OrderStatus
 from payments.models import Payment, PaymentStatus
 from recommendations.models import ProductRecommendation, RecommendationKind
 from reviews.models import Review, ReviewStatus
@@ -37,6 +38,7 @@ from wishlist.models import Wishlist, WishlistItem
 
 pytestmark = pytest.mark.django_db
 
+CENT = Decimal("0.01")
 SUBCATEGORY_COUNT = sum(len(children) for children in CATALOG_TREE.values())
 # More products than the history's pool, in several batches (the last one partial).
 SEEDED_PRODUCTS = PRODUCT_POOL + 80
@@ -359,3 +361,52 @@ def test_the_demo_customer_has_conversations_one_of_them_unread(seeded):
     assert rows["solenne-labs"].unread_count == 0
     assert rows["dr-amara-osei"].unread_count == 1
     assert rows["dr-amara-osei"].last_message.sender_side == "store"
+
+
+# --- the marketplace -------------------------------------------------------------------
+
+
+def test_orders_are_split_into_store_parts_in_every_status_with_their_commissions(seeded):
+    from_parts = Fulfilment.objects.values("order_id").annotate(total=Sum("total"))
+    totals = dict(Order.objects.values_list("pk", "total"))
+    assert all(row["total"] == totals[row["order_id"]] for row in from_parts)
+    assert len(from_parts) == Order.objects.count()
+    assert set(Fulfilment.objects.values_list("status", flat=True)) == set(FulfilmentStatus.values)
+    assert Fulfilment.objects.values("order_id").annotate(n=Count("id")).filter(n__gt=1).exists()
+    assert not OrderItem.objects.filter(fulfilment=None).exists()
+    assert (
+        OrderItem.objects.filter(commission_amount__gt=0).count()
+        == OrderItem.objects.filter(line_total__gt=0).count()
+    )
+    for payment in Payment.objects.all():
+        refunded = Fulfilment.objects.filter(order_id=payment.order_id).aggregate(r=Sum("refunded"))
+        assert Decimal(str(refunded["r"])).quantize(CENT) == payment.amount_refunded
+
+
+def test_the_stores_have_ledgers_balances_and_a_payout(seeded, client_for):
+    sold = Fulfilment.objects.exclude(paid_at=None)
+    assert (
+        LedgerEntry.objects.filter(kind=LedgerEntryKind.SALE).count()
+        == sold.filter(subtotal__gt=F("commission")).count()
+    )
+    assert LedgerEntry.objects.filter(kind=LedgerEntryKind.REFUND).exists()
+    assert LedgerEntry.objects.filter(kind=LedgerEntryKind.COMMISSION_REVERSAL).exists()
+    payout = Payout.objects.filter(status=PayoutStatus.PAID).select_related("store").first()
+    assert payout is not None
+    assert LedgerEntry.objects.get(payout=payout).amount == -payout.amount
+    # The seller of the paid-out store sees it in the API, with a balance that adds up.
+    seller = client_for(payout.store.owner)
+    balance = seller.get("/api/v1/seller/balance/").data
+    paid_out = {row["currency"]: row["paid_out"] for row in balance["balances"]}
+    assert paid_out[payout.currency] == str(payout.amount)
+    parts = seller.get("/api/v1/seller/fulfilments/").data
+    assert parts["count"] == Fulfilment.objects.filter(store=payout.store).count()
+
+
+def test_running_twice_adds_no_parts_entries_or_payouts(seeded):
+    before = (Fulfilment.objects.count(), LedgerEntry.objects.count(), Payout.objects.count())
+
+    seed(SEEDED_PRODUCTS, **SEED_OPTIONS)
+
+    after = (Fulfilment.objects.count(), LedgerEntry.objects.count(), Payout.objects.count())
+    assert after == before

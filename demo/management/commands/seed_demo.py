@@ -100,6 +100,14 @@ class Command(BaseCommand):
                 f"({report.rated_products} products rated), {report.wishlists} wishlists "
                 f"({report.wishlist_items} items), {report.carts} carts created."
             )
+        if report.fulfilments:
+            parts = ", ".join(
+                f"{count} {status}" for status, count in sorted(report.fulfilments.items())
+            )
+            self._say(
+                f"  Marketplace: {sum(report.fulfilments.values())} store parts ({parts}), "
+                f"{report.ledger_entries} ledger entries, {report.payouts} payouts created."
+            )
         self._say(f"  Recommendations: {recommendations} rows computed.")
 
     def _say(self, message: str) -> None:
