@@ -1,7 +1,8 @@
 from django import forms
 from django.contrib import admin, messages
 from django.core.files.uploadedfile import UploadedFile
-from django.db.models import QuerySet
+from django.db.models import Prefetch, QuerySet
+from django.utils.html import format_html
 from rest_framework import serializers
 
 from catalog import services
@@ -88,6 +89,7 @@ class ProductImageInline(admin.TabularInline):
 @admin.register(Product)
 class ProductAdmin(admin.ModelAdmin):
     list_display = [
+        "thumbnail",
         "name",
         "price",
         "effective_price_display",
@@ -99,6 +101,9 @@ class ProductAdmin(admin.ModelAdmin):
         "brand",
         "created_at",
     ]
+    # Stock and price are what staff correct most; each row saves through save_model.
+    list_editable = ["price", "stock_quantity"]
+    list_display_links = ["name"]
     list_filter = ["is_active", "is_deleted", "store", "category", "brand"]
     list_select_related = ["category", "brand", "store"]
     search_fields = ["name", "slug"]
@@ -140,6 +145,31 @@ class ProductAdmin(admin.ModelAdmin):
         product_ids = list(queryset.values_list("pk", flat=True))
         super().delete_queryset(request, queryset)
         catalog_products_changed(product_ids=product_ids)
+
+    def get_queryset(self, request):
+        primary = ProductImage.objects.filter(is_primary=True).only("id", "product_id", "image")
+        return (
+            super()
+            .get_queryset(request)
+            .prefetch_related(Prefetch("images", queryset=primary, to_attr="primary_images"))
+        )
+
+    def get_actions(self, request):
+        # A product is soft-deleted (orders keep pointing at it); the hard bulk delete of
+        # the default actions would bypass that.
+        actions = super().get_actions(request)
+        actions.pop("delete_selected", None)
+        return actions
+
+    @admin.display(description="")
+    def thumbnail(self, obj):
+        images = getattr(obj, "primary_images", None) or []
+        if not images:
+            return ""
+        return format_html(
+            '<img src="{}" alt="" style="height:40px;width:40px;object-fit:cover">',
+            images[0].image.url,
+        )
 
     # Shows the exact price now; sorts by the stored one (indexed, see Product.current_price).
     @admin.display(description="effective price", ordering="current_price")

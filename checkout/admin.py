@@ -2,13 +2,43 @@
 snapshots are read-only; status changes go through the same services as the API
 (actions), shipping data is edited while paid."""
 
+from django import forms
 from django.contrib import admin, messages
+from django.core.exceptions import PermissionDenied
+from django.shortcuts import get_object_or_404, redirect
+from django.template.response import TemplateResponse
+from django.urls import path, reverse
 from django.utils import timezone
+from django.utils.html import format_html, format_html_join
+from django.utils.safestring import mark_safe
 
 from checkout.services import fulfilment_cancel, order_cancel
-from core.exceptions import DomainError
+from core.admin_exports import CsvExportMixin
+from core.exceptions import Conflict, DomainError, error_message
 from orders.models import Fulfilment, FulfilmentStatus, Order, OrderItem, OrderStatus
 from orders.services import fulfilment_deliver, order_deliver, order_ship
+from payments.models import REFUNDABLE_STATUSES, Payment
+from payments.services import payment_refund
+
+
+class ShipForm(forms.Form):
+    tracking_number = forms.CharField(max_length=64)
+    carrier = forms.CharField(max_length=64)
+
+
+class CancelForm(forms.Form):
+    reason = forms.CharField(max_length=255, required=False, initial="Cancelled by staff")
+
+
+class RefundForm(forms.Form):
+    amount = forms.DecimalField(
+        max_digits=12,
+        decimal_places=2,
+        min_value=0.01,
+        required=False,
+        help_text="Leave empty to refund everything that is left.",
+    )
+    reason = forms.CharField(max_length=255)
 
 
 class OrderItemInline(admin.TabularInline):
@@ -58,7 +88,7 @@ SHIPPING_FIELDS = ("tracking_number", "carrier")
 
 
 @admin.register(Order)
-class OrderAdmin(admin.ModelAdmin):
+class OrderAdmin(CsvExportMixin, admin.ModelAdmin):
     list_display = ("id", "email", "status", "total", "currency", "created_at")
     list_filter = ("status", "created_at")
     search_fields = ("email", "=id")
@@ -72,7 +102,8 @@ class OrderAdmin(admin.ModelAdmin):
             "Amounts",
             {"fields": ("currency", "subtotal", "discount_total", "coupon_code", "total")},
         ),
-        ("Shipping", {"fields": ("shipping_address", *SHIPPING_FIELDS)}),
+        ("Shipping", {"fields": ("shipping_address_display", *SHIPPING_FIELDS)}),
+        ("Payment", {"fields": ("payment_display",)}),
         (
             "History",
             {"fields": ("paid_at", "shipped_at", "delivered_at", "cancelled_at", "cancel_reason")},
@@ -90,7 +121,8 @@ class OrderAdmin(admin.ModelAdmin):
         "discount_total",
         "coupon_code",
         "total",
-        "shipping_address",
+        "shipping_address_display",
+        "payment_display",
         "paid_at",
         "shipped_at",
         "delivered_at",
@@ -102,6 +134,176 @@ class OrderAdmin(admin.ModelAdmin):
         if obj is not None and obj.status == OrderStatus.PAID:
             return self.readonly_fields
         return (*self.readonly_fields, *SHIPPING_FIELDS)
+
+    change_form_template = "admin/orders/order/change_form.html"
+    export_header = [
+        "id",
+        "created_at",
+        "status",
+        "email",
+        "currency",
+        "subtotal",
+        "discount_total",
+        "total",
+        "coupon_code",
+        "country",
+        "paid_at",
+        "shipped_at",
+        "delivered_at",
+        "cancelled_at",
+    ]
+
+    def export_row(self, order) -> list:
+        return [
+            order.pk,
+            order.created_at.isoformat(),
+            order.status,
+            order.email,
+            order.currency,
+            order.subtotal,
+            order.discount_total,
+            order.total,
+            order.coupon_code,
+            (order.shipping_address or {}).get("country", ""),
+            *(
+                moment.isoformat() if moment else ""
+                for moment in (
+                    order.paid_at,
+                    order.shipped_at,
+                    order.delivered_at,
+                    order.cancelled_at,
+                )
+            ),
+        ]
+
+    @admin.display(description="shipping address")
+    def shipping_address_display(self, order):
+        address = order.shipping_address or {}
+        lines = [
+            address.get("full_name"),
+            address.get("line1"),
+            address.get("line2"),
+            " ".join(filter(None, [address.get("postal_code"), address.get("city")])),
+            address.get("region"),
+            address.get("country"),
+            address.get("phone"),
+        ]
+        return format_html_join(mark_safe("<br>"), "{}", ((line,) for line in lines if line))
+
+    @admin.display(description="payment")
+    def payment_display(self, order):
+        payment = Payment.objects.filter(order=order).prefetch_related("refunds").first()
+        if payment is None:
+            return "No payment yet."
+        url = reverse("admin:payments_payment_change", args=[payment.pk])
+        head = format_html(
+            '<a href="{}">{} {} {}</a>: {}, refunded {}',
+            url,
+            payment.provider,
+            payment.amount,
+            payment.currency,
+            payment.status,
+            payment.amount_refunded,
+        )
+        refunds = format_html_join(
+            "",
+            "<li>{} {}: {} ({})</li>",
+            (
+                (refund.amount, payment.currency, refund.reason or "-", refund.created_at)
+                for refund in payment.refunds.all()
+            ),
+        )
+        return format_html("{}<ul>{}</ul>", head, refunds) if refunds else head
+
+    # --- the buttons on an order's page: ship, cancel, refund ----------------------------
+
+    def get_urls(self):
+        views = [
+            path(
+                f"<path:object_id>/{name}/",
+                self.admin_site.admin_view(view),
+                name=f"orders_order_{name}",
+            )
+            for name, view in (
+                ("ship", self.ship_view),
+                ("cancel", self.cancel_view),
+                ("refund", self.refund_view),
+            )
+        ]
+        return [*views, *super().get_urls()]
+
+    def _order_action(self, request, object_id, *, title, form_class, initial, perform):
+        if not self.has_change_permission(request):
+            raise PermissionDenied
+        order = get_object_or_404(Order, pk=object_id)
+        form = form_class(request.POST or None, initial=initial(order))
+        if request.method == "POST" and form.is_valid():
+            try:
+                message = perform(order, form.cleaned_data)
+            except DomainError as exc:
+                self.message_user(request, error_message(exc), messages.ERROR)
+            else:
+                self.message_user(request, message, messages.SUCCESS)
+                return redirect("admin:orders_order_change", order.pk)
+        context = {
+            **self.admin_site.each_context(request),
+            "opts": self.opts,
+            "original": order,
+            "form": form,
+            "title": f"{title}: order {order.pk}",
+            "verb": title,
+        }
+        return TemplateResponse(request, "admin/orders/order/action_form.html", context)
+
+    def ship_view(self, request, object_id):
+        def ship(order, data):
+            order_ship(order=order, by=request.user, **data)
+            return "The order was shipped; the buyer is emailed."
+
+        return self._order_action(
+            request,
+            object_id,
+            title="Ship",
+            form_class=ShipForm,
+            initial=lambda order: {
+                "tracking_number": order.tracking_number,
+                "carrier": order.carrier,
+            },
+            perform=ship,
+        )
+
+    def cancel_view(self, request, object_id):
+        def cancel(order, data):
+            order_cancel(order=order, by=request.user, reason=data["reason"])
+            return "The order was cancelled: stock restored, what was paid refunded."
+
+        return self._order_action(
+            request,
+            object_id,
+            title="Cancel",
+            form_class=CancelForm,
+            initial=lambda order: {},
+            perform=cancel,
+        )
+
+    def refund_view(self, request, object_id):
+        def refund(order, data):
+            payment = Payment.objects.filter(order=order, status__in=REFUNDABLE_STATUSES).first()
+            if payment is None:
+                raise Conflict("This order has no payment that can be refunded.")
+            done = payment_refund(
+                payment=payment, amount=data["amount"], by=request.user, reason=data["reason"]
+            )
+            return f"Refunded {done.amount} {payment.currency}."
+
+        return self._order_action(
+            request,
+            object_id,
+            title="Refund",
+            form_class=RefundForm,
+            initial=lambda order: {},
+            perform=refund,
+        )
 
     def has_add_permission(self, request):
         return False  # orders come from checkout only

@@ -4,26 +4,9 @@ very data the JSON answer shows, so both always agree."""
 import csv
 import io
 
-# A spreadsheet runs a cell starting with one of these as a formula (CSV injection): a
-# seller names their products, staff open the file.
-_FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+from core.spreadsheets import safe_cell
 
 HEADER = ("section", "key", "value")
-
-
-def _is_number(text: str) -> bool:
-    try:
-        float(text)
-    except ValueError:
-        return False
-    return True
-
-
-def _cell(value) -> str:
-    text = "" if value is None else str(value)
-    if text.startswith(_FORMULA_STARTS) and not _is_number(text):
-        return "'" + text
-    return text
 
 
 def _flatten(value, key: str):
@@ -45,5 +28,5 @@ def metrics_csv(data: dict) -> str:
     writer.writerow(HEADER)
     for section, value in data.items():
         for key, leaf in _flatten(value, ""):
-            writer.writerow((section, _cell(key), _cell(leaf)))
+            writer.writerow((section, safe_cell(key), safe_cell(leaf)))
     return buffer.getvalue()

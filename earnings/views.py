@@ -1,10 +1,8 @@
 """Earnings API: commission rules (staff), a seller's balance, ledger and payouts, and the
 staff payout run. Views parse, authorize, call a service and serialize."""
 
-import csv
 import uuid
 
-from django.http import StreamingHttpResponse
 from django.shortcuts import get_object_or_404
 from django.urls import path
 from django_filters import rest_framework as filters
@@ -27,6 +25,7 @@ from core.exceptions import NotFound
 from core.permissions import IsStaff
 from core.routing import UUID_REGEX
 from core.serializers import ErrorSerializer, ValidationErrorSerializer
+from core.spreadsheets import csv_response
 from earnings import services
 from earnings.models import CommissionRule, LedgerEntry, Payout, PayoutStatus
 from earnings.selectors import (
@@ -179,13 +178,6 @@ class SellerLedgerView(ListAPIView):
         return ledger_list_for(store_id=_store_in_scope(self.request).pk)
 
 
-class _Echo:
-    """A file-like object whose write returns the line, for streaming csv rows."""
-
-    def write(self, value):
-        return value
-
-
 class SellerLedgerExportView(APIView):
     permission_classes = [IsAuthenticated]
 
@@ -201,32 +193,23 @@ class SellerLedgerExportView(APIView):
     )
     def get(self, request):
         store = _store_in_scope(request)
-        writer = csv.writer(_Echo())
         entries = ledger_list_for(store_id=store.pk).iterator(chunk_size=2000)
-
-        def rows():
-            yield writer.writerow(
-                ["created_at", "kind", "amount", "currency", "order", "payout", "description"]
-            )
-            for entry in entries:
-                yield writer.writerow(
-                    [
-                        entry.created_at.isoformat(),
-                        entry.kind,
-                        entry.amount,
-                        entry.currency,
-                        entry.fulfilment.order_id if entry.fulfilment_id else "",
-                        entry.payout_id or "",
-                        # A leading =, +, - or @ would be a formula in a spreadsheet.
-                        ("'" + entry.description)
-                        if entry.description[:1] in ("=", "+", "-", "@")
-                        else entry.description,
-                    ]
-                )
-
-        response = StreamingHttpResponse(rows(), content_type="text/csv; charset=utf-8")
-        response["Content-Disposition"] = f'attachment; filename="ledger-{store.slug}.csv"'
-        return response
+        return csv_response(
+            filename=f"ledger-{store.slug}.csv",
+            header=["created_at", "kind", "amount", "currency", "order", "payout", "description"],
+            rows=(
+                [
+                    entry.created_at.isoformat(),
+                    entry.kind,
+                    entry.amount,
+                    entry.currency,
+                    entry.fulfilment.order_id if entry.fulfilment_id else "",
+                    entry.payout_id or "",
+                    entry.description,
+                ]
+                for entry in entries
+            ),
+        )
 
 
 class SellerPayoutListView(ListAPIView):

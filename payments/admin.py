@@ -3,6 +3,7 @@ API."""
 
 from django.contrib import admin, messages
 
+from core.admin_exports import CsvExportMixin
 from core.exceptions import DomainError
 from payments import services
 from payments.models import Payment, Refund, WebhookEvent
@@ -29,7 +30,7 @@ class RefundInline(ReadOnlyAdminMixin, admin.TabularInline):
 
 
 @admin.register(Payment)
-class PaymentAdmin(admin.ModelAdmin):
+class PaymentAdmin(CsvExportMixin, admin.ModelAdmin):
     list_display = [
         "id",
         "order",
@@ -65,6 +66,39 @@ class PaymentAdmin(admin.ModelAdmin):
     ]
     fields = [*readonly_fields[:-2], "needs_review", "created_at", "updated_at"]
     actions = ["refund_in_full"]
+    export_header = [
+        "id",
+        "created_at",
+        "order",
+        "email",
+        "provider",
+        "status",
+        "amount",
+        "amount_refunded",
+        "currency",
+        "provider_reference",
+        "succeeded_at",
+        "needs_review",
+    ]
+
+    def export_queryset(self, request):
+        return super().export_queryset(request).select_related("user")
+
+    def export_row(self, payment) -> list:
+        return [
+            payment.pk,
+            payment.created_at.isoformat(),
+            payment.order_id,
+            payment.user.email,
+            payment.provider,
+            payment.status,
+            payment.amount,
+            payment.amount_refunded,
+            payment.currency,
+            payment.provider_reference,
+            payment.succeeded_at.isoformat() if payment.succeeded_at else "",
+            payment.needs_review,
+        ]
 
     def has_add_permission(self, request):
         return False

@@ -3,6 +3,7 @@
 
 from django.contrib import admin, messages
 from django.db import transaction
+from django.utils.text import Truncator
 
 from core.exceptions import DomainError
 from reviews.models import Review
@@ -16,6 +17,7 @@ class ReviewAdmin(admin.ModelAdmin):
         "product",
         "user",
         "rating",
+        "comment_excerpt",
         "status",
         "verified_purchase",
         "created_at",
@@ -43,6 +45,10 @@ class ReviewAdmin(admin.ModelAdmin):
     # Status changes go through the actions, deletion through the services; nothing is
     # edited in place (an edit would bypass the product's rating refresh).
     readonly_fields = fields
+
+    @admin.display(description="comment")
+    def comment_excerpt(self, review):
+        return Truncator(review.comment).chars(80)
 
     def has_add_permission(self, request):
         return False  # reviews come from customers
