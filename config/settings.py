@@ -7,6 +7,7 @@ documented in `.env.example`.
 """
 
 import ipaddress
+import os
 from datetime import timedelta
 from decimal import Decimal
 from pathlib import Path
@@ -116,10 +117,22 @@ TEMPLATES = [
 ]
 
 # --- Database -------------------------------------------------------------------------
+# The server: gunicorn's ASGI worker (config/asgi.py) unless GUNICORN_WORKER_CLASS names a
+# WSGI one (sync, gthread: config/wsgi.py). Under ASGI every request runs its view in a
+# thread of its own, so a connection kept for reuse would stay open in a thread no later
+# request runs in: persistent connections are off there, as Django's docs advise, and
+# DB_CONN_MAX_AGE applies to the WSGI workers only.
+# Read from the process environment, as config/gunicorn.py reads it, never from .env.
+SERVES_ASGI = os.environ.get("GUNICORN_WORKER_CLASS", "asgi") == "asgi"
+# Views one ASGI worker process runs at once (others wait, holding no thread and no database
+# connection): an instance opens at most GUNICORN_WORKERS x this many connections.
+ASGI_MAX_CONCURRENT_REQUESTS = config("ASGI_MAX_CONCURRENT_REQUESTS", default=4, cast=int)
+if ASGI_MAX_CONCURRENT_REQUESTS < 1:
+    raise ImproperlyConfigured("ASGI_MAX_CONCURRENT_REQUESTS must be at least 1.")
 DATABASES = {
     "default": dj_database_url.parse(
         config("DATABASE_URL", default=f"sqlite:///{BASE_DIR / 'db.sqlite3'}"),
-        conn_max_age=config("DB_CONN_MAX_AGE", default=60, cast=int),
+        conn_max_age=0 if SERVES_ASGI else config("DB_CONN_MAX_AGE", default=60, cast=int),
         conn_health_checks=True,
     )
 }
