@@ -58,7 +58,7 @@ project_env() {  # run a command with the project's production-for-loopback envi
 start_project() {  # start_project PORT CACHE_SECONDS
   local port="$1" seconds="$2"
   project_env CATALOG_CACHE_SECONDS="$seconds" \
-    GUNICORN_BIND="127.0.0.1:$port" GUNICORN_WORKERS=2 GUNICORN_THREADS=1 \
+    GUNICORN_BIND="127.0.0.1:$port" GUNICORN_WORKER_CLASS=sync GUNICORN_WORKERS=2 GUNICORN_THREADS=1 \
     GUNICORN_MAX_REQUESTS=0 GUNICORN_ACCESSLOG= GUNICORN_LOGLEVEL=warning \
     GUNICORN_ERRORLOG="$STATE/project-$port.log" \
     "$ROOT/.venv/bin/gunicorn" -c "$ROOT/config/gunicorn.py" --chdir "$ROOT" \

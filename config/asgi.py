@@ -1,20 +1,25 @@
 """The ASGI application: the REST API and admin over HTTP, and the conversations socket at
-/ws/v1/conversations/ on the same port. Production runs it with gunicorn and the uvicorn
-worker (or daphne); `make run` serves it with daphne's runserver."""
+/ws/v1/conversations/ on the same port. Production runs it with gunicorn's own ASGI worker
+(config/gunicorn.py); `make run` serves it with daphne's runserver."""
 
 import os
 
-from django.core.asgi import get_asgi_application
+import django
 
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings")
 
-# Django first: the routing below imports models.
-django_application = get_asgi_application()
+# Django first: the handler and the routing below import models.
+django.setup(set_prefix=False)
 
 from channels.routing import ProtocolTypeRouter, URLRouter  # noqa: E402
 
 from conversations.auth import JWTAuthMiddleware  # noqa: E402
 from conversations.routing import websocket_urlpatterns  # noqa: E402
+from core.asgi import BoundedASGIHandler  # noqa: E402
+
+# Django's handler with a cap on concurrent views (and so on database connections) and on
+# the body it reads (core/asgi.py).
+django_application = BoundedASGIHandler()
 
 application = ProtocolTypeRouter(
     {

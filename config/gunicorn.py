@@ -1,4 +1,4 @@
-"""Gunicorn settings for production: `gunicorn -c config/gunicorn.py config.wsgi`.
+"""Gunicorn settings for production: `gunicorn -c config/gunicorn.py`.
 
 Every value can be overridden from the environment (GUNICORN_* variables, see .env.example).
 """
@@ -8,9 +8,30 @@ import multiprocessing
 import os
 import tempfile
 
+# gunicorn's own ASGI worker by default: an event loop per process, on which a client that
+# sends its request slowly only costs a coroutine, never a worker (two such clients took
+# both sync workers and every other request waited). It serves config/asgi.py: the API and
+# the conversations socket. sync and gthread are WSGI workers (config/wsgi.py, no socket)
+# for when an ASGI server cannot be used; behind a buffering proxy (deploy/nginx/) slow
+# clients never reach them.
+worker_class = os.environ.get("GUNICORN_WORKER_CLASS", "asgi")
+_APPLICATIONS = {
+    "asgi": "config.asgi:application",
+    "sync": "config.wsgi:application",
+    "gthread": "config.wsgi:application",
+}
+if worker_class not in _APPLICATIONS:
+    raise RuntimeError(f"GUNICORN_WORKER_CLASS must be one of {', '.join(_APPLICATIONS)}")
+wsgi_app = _APPLICATIONS[worker_class]
+
 bind = os.environ.get("GUNICORN_BIND", "0.0.0.0:8000")
 workers = int(os.environ.get("GUNICORN_WORKERS", multiprocessing.cpu_count() * 2 + 1))
+# gthread only: threads per worker (the ASGI worker runs each view in a thread of its own,
+# at most ASGI_MAX_CONCURRENT_REQUESTS at once).
 threads = int(os.environ.get("GUNICORN_THREADS", 1))
+# gthread only: connections a worker holds open (keep-alive ones included); gunicorn 27's
+# ASGI worker does not enforce it.
+worker_connections = int(os.environ.get("GUNICORN_WORKER_CONNECTIONS", 1000))
 timeout = int(os.environ.get("GUNICORN_TIMEOUT", 30))
 graceful_timeout = int(os.environ.get("GUNICORN_GRACEFUL_TIMEOUT", 30))
 keepalive = int(os.environ.get("GUNICORN_KEEPALIVE", 5))
@@ -23,6 +44,12 @@ accesslog = os.environ.get("GUNICORN_ACCESSLOG") or None
 errorlog = os.environ.get("GUNICORN_ERRORLOG", "-")
 loglevel = os.environ.get("GUNICORN_LOGLEVEL", "info")
 forwarded_allow_ips = os.environ.get("GUNICORN_FORWARDED_ALLOW_IPS", "127.0.0.1")
+# gunicorn's control socket (for gunicornc) only where asked for: its default path is one
+# per user, which the several instances of a host (deploy/nginx/) would fight over.
+if os.environ.get("GUNICORN_CONTROL_SOCKET"):
+    control_socket = os.environ["GUNICORN_CONTROL_SOCKET"]
+else:
+    control_socket_disable = True
 
 # --- Prometheus with several workers -----------------------------------------------------
 # Each worker is its own process with its own counters: prometheus_client's multiprocess
@@ -35,6 +62,14 @@ if not os.environ.get("PROMETHEUS_MULTIPROC_DIR"):
 
 
 def on_starting(server):
+    # An application named on the command line (an older `gunicorn ... config.wsgi`) must
+    # suit the worker class: the ASGI worker cannot serve the WSGI application, nor back.
+    named = (getattr(server.app, "app_uri", None) or wsgi_app).partition(":")[0]
+    if named in ("config.asgi", "config.wsgi") and named != wsgi_app.partition(":")[0]:
+        raise RuntimeError(
+            f"GUNICORN_WORKER_CLASS={worker_class} serves {wsgi_app}, not {named}: "
+            "run `gunicorn -c config/gunicorn.py` without naming the application"
+        )
     # Values of a previous run would otherwise be added to this one's.
     for path in glob.glob(os.path.join(os.environ["PROMETHEUS_MULTIPROC_DIR"], "*.db")):
         os.remove(path)

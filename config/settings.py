@@ -7,6 +7,7 @@ documented in `.env.example`.
 """
 
 import ipaddress
+import os
 from datetime import timedelta
 from decimal import Decimal
 from pathlib import Path
@@ -118,10 +119,22 @@ TEMPLATES = [
 ]
 
 # --- Database -------------------------------------------------------------------------
+# The server: gunicorn's ASGI worker (config/asgi.py) unless GUNICORN_WORKER_CLASS names a
+# WSGI one (sync, gthread: config/wsgi.py). Under ASGI every request runs its view in a
+# thread of its own, so a connection kept for reuse would stay open in a thread no later
+# request runs in: persistent connections are off there, as Django's docs advise, and
+# DB_CONN_MAX_AGE applies to the WSGI workers only.
+# Read from the process environment, as config/gunicorn.py reads it, never from .env.
+SERVES_ASGI = os.environ.get("GUNICORN_WORKER_CLASS", "asgi") == "asgi"
+# Views one ASGI worker process runs at once (others wait, holding no thread and no database
+# connection): an instance opens at most GUNICORN_WORKERS x this many connections.
+ASGI_MAX_CONCURRENT_REQUESTS = config("ASGI_MAX_CONCURRENT_REQUESTS", default=4, cast=int)
+if ASGI_MAX_CONCURRENT_REQUESTS < 1:
+    raise ImproperlyConfigured("ASGI_MAX_CONCURRENT_REQUESTS must be at least 1.")
 DATABASES = {
     "default": dj_database_url.parse(
         config("DATABASE_URL", default=f"sqlite:///{BASE_DIR / 'db.sqlite3'}"),
-        conn_max_age=config("DB_CONN_MAX_AGE", default=60, cast=int),
+        conn_max_age=0 if SERVES_ASGI else config("DB_CONN_MAX_AGE", default=60, cast=int),
         conn_health_checks=True,
     )
 }
@@ -148,24 +161,29 @@ DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 # --- Cache (also the throttle store) --------------------------------------------------
 REDIS_URL = config("REDIS_URL", default="")
+# Seconds a Redis call may take to connect, and to answer: a hung Redis costs a request at
+# most this, once, before the process stops asking it (below).
+REDIS_SOCKET_TIMEOUT = config("REDIS_SOCKET_TIMEOUT", default=0.25, cast=float)
+# After a failed call, each process leaves Redis alone this long, serving the cache and the
+# throttle counters from its own memory, then tries again (core/cache_backends.py).
+REDIS_RETRY_AFTER_SECONDS = config("REDIS_RETRY_AFTER_SECONDS", default=5, cast=float)
+# The Redis cache, as used when REDIS_URL is set (tests point it at a Redis of their own).
+REDIS_CACHE = {
+    # django-redis, measured for Prometheus, behind a per-process circuit breaker.
+    "BACKEND": "core.cache_backends.RedisCache",
+    "LOCATION": REDIS_URL,
+    "KEY_PREFIX": config("CACHE_KEY_PREFIX", default="marketplace"),
+    "OPTIONS": {
+        "CLIENT_CLASS": "django_redis.client.DefaultClient",
+        "SOCKET_CONNECT_TIMEOUT": REDIS_SOCKET_TIMEOUT,
+        "SOCKET_TIMEOUT": REDIS_SOCKET_TIMEOUT,
+        "RETRY_AFTER_SECONDS": REDIS_RETRY_AFTER_SECONDS,
+        # Off: the breaker must see failures (ignored, a throttle's read answers None: 500).
+        "IGNORE_EXCEPTIONS": False,
+    },
+}
 if REDIS_URL:
-    CACHES = {
-        "default": {
-            # django-redis, measured for Prometheus (core/cache_backends.py).
-            "BACKEND": "core.cache_backends.RedisCache",
-            "LOCATION": REDIS_URL,
-            "KEY_PREFIX": config("CACHE_KEY_PREFIX", default="marketplace"),
-            "OPTIONS": {
-                "CLIENT_CLASS": "django_redis.client.DefaultClient",
-                "SOCKET_CONNECT_TIMEOUT": 2,
-                "SOCKET_TIMEOUT": 2,
-                # Redis down never fails a request: a read misses (and goes to the
-                # database), a write is lost, throttles count nothing; /health/ says so.
-                "IGNORE_EXCEPTIONS": True,
-            },
-        }
-    }
-    DJANGO_REDIS_LOG_IGNORED_EXCEPTIONS = True
+    CACHES = {"default": REDIS_CACHE}
 else:
     CACHES = {"default": {"BACKEND": "core.cache_backends.LocMemCache"}}
 
@@ -471,6 +489,7 @@ SPECTACULAR_SETTINGS = {
     "REDOC_DIST": "SIDECAR",
     "ENUM_NAME_OVERRIDES": {
         "HealthStateEnum": ["ok", "unavailable"],
+        "HealthStatusEnum": ["ok", "degraded", "unavailable"],
         "StoreKindEnum": "stores.models.StoreKind",
         "StoreStatusEnum": "stores.models.StoreStatus",
         "CouponKindEnum": "coupons.models.CouponKind",

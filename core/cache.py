@@ -8,11 +8,16 @@ evicts it in time). Versions live in the same cache as the answers (Redis when R
 set, so all workers agree; local memory otherwise, per process).
 
 A cache failure never fails a read: it is logged and the answer comes from the database.
+While the Redis cache is degraded (this process answers from its own memory, see
+core/cache_backends.py), other processes do not see this one's new versions: answers are
+kept only REDIS_RETRY_AFTER_SECONDS, and the scopes bumped meanwhile are bumped again in
+Redis once it is back, so that its answers from before the outage are not served again.
 """
 
 import hashlib
 import logging
 import secrets
+import threading
 from collections.abc import Callable, Iterable
 
 from django.conf import settings
@@ -33,10 +38,41 @@ _KEPT_HEADERS = ("Vary", "Allow")
 PRIVATE_REQUEST_HEADERS = ("HTTP_AUTHORIZATION", "HTTP_X_CART_TOKEN")
 
 
+# Scopes bumped while the cache was degraded, not yet bumped in Redis (this process only).
+_unsent_bumps: set[str] = set()
+_unsent_lock = threading.Lock()
+
+
 def _new_version() -> str:
     # Random, not a counter: a version key the cache evicted comes back as a value no old
     # answer was ever stored under.
     return secrets.token_hex(8)
+
+
+def _degraded() -> bool:
+    return getattr(cache, "degraded", False)
+
+
+def _answer_timeout() -> int:
+    if _degraded():
+        return max(1, min(settings.CATALOG_CACHE_SECONDS, int(settings.REDIS_RETRY_AFTER_SECONDS)))
+    return settings.CATALOG_CACHE_SECONDS
+
+
+def _send_unsent_bumps() -> bool:
+    """Bump in Redis the scopes bumped during an outage, once Redis answers again. True
+    when it did."""
+    if not _unsent_bumps or _degraded():
+        return False
+    with _unsent_lock:
+        scopes = set(_unsent_bumps)
+        _unsent_bumps.difference_update(scopes)
+    cache.set_many({_VERSION_PREFIX + scope: _new_version() for scope in scopes}, timeout=None)
+    if _degraded():
+        with _unsent_lock:
+            _unsent_bumps.update(scopes)
+        return False
+    return True
 
 
 def scope_versions(scopes: Iterable[str]) -> list[str] | None:
@@ -44,7 +80,11 @@ def scope_versions(scopes: Iterable[str]) -> list[str] | None:
     cache cannot be reached."""
     keys = [_VERSION_PREFIX + scope for scope in scopes]
     try:
+        _send_unsent_bumps()
         found = cache.get_many(keys)
+        if _send_unsent_bumps():
+            # Redis came back with that very read, whose versions predate the outage's writes.
+            found = cache.get_many(keys)
         missing = {key: _new_version() for key in keys if key not in found}
         for key, version in missing.items():
             # add(): two processes creating the same version at once agree on one of them.
@@ -64,10 +104,16 @@ def scopes_bump(scopes: Iterable[str]) -> None:
     if not scopes:
         return
     try:
+        _send_unsent_bumps()
         cache.set_many({_VERSION_PREFIX + scope: _new_version() for scope in scopes}, timeout=None)
     except Exception:
         # The answers of these scopes stay until their timeout (CATALOG_CACHE_SECONDS).
         logger.error("cache unavailable: could not invalidate %s", scopes, exc_info=True)
+        return
+    if _degraded():
+        # Only this process's memory has the new versions.
+        with _unsent_lock:
+            _unsent_bumps.update(scopes)
 
 
 def scopes_bump_on_commit(scopes: Iterable[str]) -> None:
@@ -147,9 +193,7 @@ def serve_public_read(
         try:
             headers = {name: response[name] for name in _KEPT_HEADERS if name in response}
             cache.set(
-                key,
-                (etag, response["Content-Type"], headers, body),
-                timeout=settings.CATALOG_CACHE_SECONDS,
+                key, (etag, response["Content-Type"], headers, body), timeout=_answer_timeout()
             )
         except Exception:
             logger.warning("cache unavailable: storing an answer", exc_info=True)

@@ -61,7 +61,7 @@ def gunicorn(tmp_path):
         "LOG_LEVEL": "ERROR",
     }
     process = subprocess.Popen(
-        [sys.executable, "-m", "gunicorn", "-c", "config/gunicorn.py", "config.wsgi"],
+        [sys.executable, "-m", "gunicorn", "-c", "config/gunicorn.py"],
         cwd=BASE_DIR,
         env=environment,
         stdout=subprocess.DEVNULL,

@@ -1,0 +1,104 @@
+"""The ASGI handler runs at most ASGI_MAX_CONCURRENT_REQUESTS views at once per process and
+closes each request's database connection before the next view starts, so a process never
+holds more connections than that, even while clients are slow to read their answers."""
+
+import asyncio
+import threading
+import time
+
+import pytest
+from django.db import connection, connections
+from django.http import JsonResponse
+from django.urls import path
+
+from core.asgi import BoundedASGIHandler
+
+pytestmark = [pytest.mark.django_db(transaction=True), pytest.mark.urls(__name__)]
+
+_lock = threading.Lock()
+_running = []
+_opened = []
+_peaks = {"views": 0, "connections": 0}
+
+
+def _slow_view(request):
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT 1")
+    with _lock:
+        _running.append(1)
+        _opened.append(connections["default"])
+        open_now = sum(1 for wrapper in _opened if wrapper.connection is not None)
+        _peaks["views"] = max(_peaks["views"], len(_running))
+        _peaks["connections"] = max(_peaks["connections"], open_now)
+    time.sleep(0.1)
+    with _lock:
+        _running.pop()
+    return JsonResponse({"ok": True})
+
+
+urlpatterns = [path("slow/", _slow_view)]
+
+
+async def _request(handler) -> int:
+    scope = {
+        "type": "http",
+        "asgi": {"version": "3.0"},
+        "http_version": "1.1",
+        "method": "GET",
+        "scheme": "http",
+        "path": "/slow/",
+        "raw_path": b"/slow/",
+        "query_string": b"",
+        "headers": [(b"host", b"testserver")],
+        "client": ("127.0.0.1", 40000),
+        "server": ("testserver", 80),
+    }
+    sent = []
+    request_sent = False
+
+    async def receive():
+        nonlocal request_sent
+        if not request_sent:
+            request_sent = True
+            return {"type": "http.request", "body": b"", "more_body": False}
+        await asyncio.sleep(3600)  # the client stays connected
+
+    async def send(message):
+        sent.append(message)
+        # A client that reads its answer slowly.
+        await asyncio.sleep(0.2)
+
+    await handler(scope, receive, send)
+    return sent[0]["status"]
+
+
+@pytest.fixture
+def burst(settings):
+    settings.ASGI_MAX_CONCURRENT_REQUESTS = 2
+    settings.ALLOWED_HOSTS = ["testserver"]
+    _opened.clear()
+    _peaks.update(views=0, connections=0)
+    handler = BoundedASGIHandler()
+
+    async def requests():
+        return await asyncio.gather(*(_request(handler) for _ in range(8)))
+
+    return lambda: asyncio.run(requests())
+
+
+def test_at_most_n_views_run_at_once_per_process(burst):
+    statuses = burst()
+
+    assert statuses == [200] * 8
+    assert _peaks["views"] == 2
+
+
+@pytest.mark.skipif(
+    connection.vendor == "sqlite", reason="SQLite ignores closing its in-memory test database"
+)
+def test_a_request_closes_its_connection_before_the_next_view_starts(burst):
+    # Without the close the eight connections stay open while their answers are read.
+    burst()
+
+    assert _peaks["connections"] == 2
+    assert all(wrapper.connection is None for wrapper in _opened)
