@@ -1,6 +1,6 @@
 from rest_framework import status
 
-from core.exceptions import DomainError, Forbidden
+from core.exceptions import DomainError, ErrorCode, Forbidden
 
 
 class RoleChangeForbidden(Forbidden):
@@ -12,7 +12,7 @@ class RoleChangeForbidden(Forbidden):
 class LoginLockedOut(DomainError):
     """Too many wrong passwords for this account or from this address: logins wait."""
 
-    code = "throttled"
+    code = ErrorCode.THROTTLED
     status = status.HTTP_429_TOO_MANY_REQUESTS
     default_detail = "Too many failed logins; try again later."
 

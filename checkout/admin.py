@@ -6,7 +6,7 @@ from django.contrib import admin, messages
 from django.utils import timezone
 
 from checkout.services import fulfilment_cancel, order_cancel
-from core.exceptions import DomainError
+from core.exceptions import DomainError, ErrorCode
 from orders.models import Fulfilment, FulfilmentStatus, Order, OrderItem, OrderStatus
 from orders.services import fulfilment_deliver, order_deliver, order_ship
 
@@ -175,7 +175,7 @@ class OrderAdmin(admin.ModelAdmin):
 
 
 class _MissingShippingData(DomainError):
-    code = "validation_error"
+    code = ErrorCode.VALIDATION_ERROR
 
 
 class FulfilmentItemInline(OrderItemInline):
