@@ -22,6 +22,7 @@ from rest_framework_simplejwt.tokens import RefreshToken
 from accounts.emails import send_password_reset_email
 from accounts.exceptions import RoleChangeForbidden
 from accounts.models import Address, Profile, User, normalize_email
+from core.events import publish
 from core.exceptions import BusinessValidationError
 from stores.services import seller_role_set
 
@@ -34,6 +35,9 @@ class _Unset:
 
 
 UNSET: Any = _Unset()
+
+# Published (in the deleting transaction) with `user_ids` just before users are deleted.
+USERS_DELETING = "accounts.users_deleting"
 
 _IMAGE_EXTENSIONS = {"JPEG": "jpg", "PNG": "png", "WEBP": "webp", "GIF": "gif"}
 
@@ -423,10 +427,9 @@ def address_delete(*, address: Address) -> None:
 
 @transaction.atomic
 def users_delete(*, user_ids) -> None:
-    """Delete users for good (the admin does; the API only deactivates). Their reviews go
-    first so the reviewed products' ratings are recomputed in the same transaction.
-    Raises ProtectedError for users who have orders or payments."""
-    from reviews.services import reviews_delete_by_users  # reviews builds on accounts
-
-    reviews_delete_by_users(user_ids=user_ids)
+    """Delete users for good (the admin does; the API only deactivates). The apps above
+    hear USERS_DELETING first, in this transaction (reviews delete theirs and recompute the
+    products' ratings). Raises ProtectedError for users who have orders or payments."""
+    user_ids = list(user_ids)
+    publish(USERS_DELETING, user_ids=user_ids)
     User.objects.filter(pk__in=user_ids).delete()
