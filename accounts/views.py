@@ -2,7 +2,6 @@
 addresses, and staff management of users. Views parse, authorize, call a service and
 serialize; the rules live in accounts/services.py."""
 
-from django.urls import path
 from django_filters.rest_framework import DjangoFilterBackend
 from drf_spectacular.utils import OpenApiResponse, extend_schema, extend_schema_view
 from rest_framework import filters, mixins, status, viewsets
@@ -316,19 +315,3 @@ class UserAdminViewSet(
     def destroy(self, request, *args, **kwargs):
         user_deactivate(user=self.get_object(), by=request.user)
         return Response(status=status.HTTP_204_NO_CONTENT)
-
-
-auth_urlpatterns = [
-    path("auth/register/", RegisterView.as_view(), name="auth-register"),
-    path("auth/token/", TokenObtainView.as_view(), name="auth-token"),
-    path("auth/token/refresh/", TokenRefreshView.as_view(), name="auth-token-refresh"),
-    path("auth/logout/", LogoutView.as_view(), name="auth-logout"),
-    path("auth/password-reset/", PasswordResetView.as_view(), name="auth-password-reset"),
-    path(
-        "auth/password-reset/confirm/",
-        PasswordResetConfirmView.as_view(),
-        name="auth-password-reset-confirm",
-    ),
-    path("users/me/", MeView.as_view(), name="user-me"),
-    path("users/me/password/", PasswordChangeView.as_view(), name="user-me-password"),
-]

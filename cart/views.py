@@ -3,7 +3,6 @@ service -> serialize. A guest's cart is known by the token of the `X-Cart-Token`
 an authenticated caller who sends one gets that guest cart merged into theirs."""
 
 from django.db import transaction
-from django.urls import path
 from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
 from rest_framework import status
 from rest_framework.generics import GenericAPIView
@@ -232,11 +231,3 @@ class CartItemView(_CartAPIView):
             raise CartItemNotFound()
         services.cart_item_remove(cart=cart, item_id=item_id)
         return Response(status=status.HTTP_204_NO_CONTENT)
-
-
-# Mounted by config/api_router.py under /api/v1/, before the router.
-cart_urlpatterns = [
-    path("cart/", CartView.as_view(), name="cart"),
-    path("cart/coupon/", CartCouponView.as_view(), name="cart-coupon"),
-    path("cart/<uuid:item_id>/", CartItemView.as_view(), name="cart-item"),
-]

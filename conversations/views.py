@@ -4,7 +4,6 @@ serialize; the rules live in conversations/services.py, the socket in consumers.
 import re
 
 from django.shortcuts import get_object_or_404
-from django.urls import path
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import (
     OpenApiParameter,
@@ -238,8 +237,3 @@ class MessageReportView(GenericAPIView):
             message=message, reporter=request.user, reason=data.validated_data["reason"]
         )
         return Response(status=status.HTTP_204_NO_CONTENT)
-
-
-conversation_urlpatterns = [
-    path("messages/<uuid:message_id>/report/", MessageReportView.as_view(), name="message-report"),
-]

@@ -6,7 +6,6 @@ import uuid
 
 from django.http import StreamingHttpResponse
 from django.shortcuts import get_object_or_404
-from django.urls import path
 from django_filters import rest_framework as filters
 from django_filters.rest_framework import DjangoFilterBackend
 from drf_spectacular.types import OpenApiTypes
@@ -346,18 +345,3 @@ class StripePayoutWebhookView(APIView):
             provider="stripe", payload=request.body, headers=request.headers
         )
         return Response({"received": True, "duplicate": not applied})
-
-
-# Mounted by config/api_router.py under /api/v1/.
-earnings_urlpatterns = [
-    path("seller/balance/", SellerBalanceView.as_view(), name="seller-balance"),
-    path("seller/ledger/", SellerLedgerView.as_view(), name="seller-ledger"),
-    path("seller/ledger/export/", SellerLedgerExportView.as_view(), name="seller-ledger-export"),
-    path("seller/payouts/", SellerPayoutListView.as_view(), name="seller-payouts"),
-    path("ledger/adjustments/", LedgerAdjustmentView.as_view(), name="ledger-adjustment"),
-    path("payouts/", PayoutListView.as_view(), name="payout-list"),
-    path("payouts/run/", PayoutRunView.as_view(), name="payout-run"),
-    path(
-        "payouts/webhooks/stripe/", StripePayoutWebhookView.as_view(), name="stripe-payout-webhook"
-    ),
-]

@@ -1,6 +1,5 @@
 """Payment endpoints: parse -> authorize -> call a service -> serialize."""
 
-from django.urls import path
 from django_filters.rest_framework import DjangoFilterBackend
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import (
@@ -208,8 +207,3 @@ class StripeWebhookView(APIView):
             provider="stripe", payload=request.body, headers=request.headers
         )
         return Response({"received": True, "duplicate": not applied})
-
-
-webhook_urlpatterns = [
-    path("payments/webhooks/stripe/", StripeWebhookView.as_view(), name="stripe-webhook"),
-]

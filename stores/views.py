@@ -4,7 +4,6 @@ Views parse, authorize, call a service and serialize; the rules live in stores/s
 import re
 
 from django.shortcuts import get_object_or_404
-from django.urls import path
 from django_filters.rest_framework import DjangoFilterBackend
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import (
@@ -244,8 +243,3 @@ class MyStoreView(GenericAPIView):
         serializer.is_valid(raise_exception=True)
         store = services.store_update(store=store, data=serializer.validated_data)
         return Response(self.get_serializer(store).data)
-
-
-# Mounted by config/api_router.py under /api/v1/, before the router (stores/me/ must win
-# over stores/{ref}/).
-store_urlpatterns = [path("stores/me/", MyStoreView.as_view(), name="store-me")]

@@ -2,7 +2,7 @@
 link, and the public read-only view of a shared list. Parse -> call a service ->
 serialize; the rules live in wishlist/services.py."""
 
-from django.urls import path, reverse
+from django.urls import reverse
 from drf_spectacular.utils import OpenApiResponse, extend_schema
 from rest_framework import mixins, status
 from rest_framework.generics import GenericAPIView
@@ -170,17 +170,3 @@ class SharedWishlistView(mixins.ListModelMixin, _WishlistAPIView):
     )
     def get(self, request, token):
         return self.list(request)
-
-
-# Mounted by config/api_router.py under /api/v1/, before the router.
-wishlist_urlpatterns = [
-    path("wishlist/", WishlistView.as_view(), name="wishlist"),
-    path("wishlist/share/", WishlistShareView.as_view(), name="wishlist-share"),
-    path("wishlist/shared/<str:token>/", SharedWishlistView.as_view(), name="wishlist-shared"),
-    path("wishlist/<uuid:item_id>/", WishlistItemView.as_view(), name="wishlist-item"),
-    path(
-        "wishlist/<uuid:item_id>/move-to-cart/",
-        WishlistMoveToCartView.as_view(),
-        name="wishlist-item-move-to-cart",
-    ),
-]
