@@ -1,3 +1,4 @@
+from django.utils.translation import gettext_lazy as _
 from rest_framework import status
 
 from core.exceptions import DomainError, ErrorCode, Forbidden
@@ -7,6 +8,23 @@ class RoleChangeForbidden(Forbidden):
     """The caller is staff but the change needs a superuser (granting or revoking staff)."""
 
     default_detail = "Only a superuser may grant or revoke staff access."
+
+
+class RefreshTokenRefused(DomainError):
+    """A valid refresh token that may not be used (401): its user was deleted, deactivated
+    or changed password since it was issued, or a concurrent request just rotated it."""
+
+    code = ErrorCode.AUTHENTICATION_FAILED
+    status = status.HTTP_401_UNAUTHORIZED
+    messages = {
+        "no_active_account": _("No active account found for the given token."),
+        "password_changed": _("The user's password has been changed."),
+        "blacklisted": _("Token is blacklisted"),
+    }
+
+    def __init__(self, reason: str):
+        self.reason = reason
+        super().__init__(str(self.messages[reason]))
 
 
 class LoginLockedOut(DomainError):

@@ -239,8 +239,16 @@ def request_error_response_data(exc: SuspiciousOperation) -> tuple[int, dict]:
 
 def exception_handler(exc, context):
     if isinstance(exc, DomainError):
+        headers = dict(exc.headers)
+        if exc.status == status.HTTP_401_UNAUTHORIZED:
+            # As DRF does for its own 401s: the challenge of the view's authentication.
+            view, request = context.get("view"), context.get("request")
+            challenge = getattr(view, "get_authenticate_header", None)
+            header = challenge(request) if challenge is not None and request is not None else None
+            if header:
+                headers.setdefault("WWW-Authenticate", header)
         return Response(
-            error_body(exc.code, exc.detail, **exc.extra), status=exc.status, headers=exc.headers
+            error_body(exc.code, exc.detail, **exc.extra), status=exc.status, headers=headers
         )
     if isinstance(exc, SuspiciousOperation):
         status_code, body = request_error_response_data(exc)

@@ -17,6 +17,7 @@ from rest_framework.views import APIView
 
 from core.filters import OrderingFilter
 from core.idempotency import IDEMPOTENCY_KEY_PARAMETER, idempotent
+from core.mixins import ServiceViewMixin
 from core.parsers import JSONParser
 from core.permissions import IsStaff
 from core.routing import UUID_REGEX
@@ -52,7 +53,9 @@ _NOT_CONFIGURED = OpenApiResponse(
         summary="Get a payment", description="Another user's payment answers 404."
     ),
 )
-class PaymentViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet):
+class PaymentViewSet(
+    ServiceViewMixin, mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet
+):
     serializer_class = PaymentSerializer
     lookup_value_regex = UUID_REGEX
     filter_backends = [DjangoFilterBackend, OrderingFilter]
@@ -68,9 +71,6 @@ class PaymentViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.
         if self.action == "refund":
             return [IsStaff()]
         return [IsAuthenticated()]
-
-    def _output(self, payment, status_code=status.HTTP_200_OK):
-        return Response(self.get_serializer(payment).data, status=status_code)
 
     @extend_schema(
         summary="Pay an order",
@@ -113,13 +113,12 @@ class PaymentViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.
     # again, which one-payment-per-order makes harmless (never a second charge).
     @idempotent(atomic=False)
     def create(self, request, *args, **kwargs):
-        data = PaymentCreateInput(data=request.data)
-        data.is_valid(raise_exception=True)
+        data = self.validated_input(PaymentCreateInput)
         attempt = services.payment_create(
             user=request.user,
-            order_id=data.validated_data["order_id"],
-            provider=data.validated_data.get("provider") or None,
-            token=data.validated_data.get("token") or None,
+            order_id=data["order_id"],
+            provider=data.get("provider") or None,
+            token=data.get("token") or None,
         )
         if attempt.timed_out:
             code = status.HTTP_202_ACCEPTED
@@ -127,7 +126,7 @@ class PaymentViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.
             code = status.HTTP_201_CREATED
         else:
             code = status.HTTP_200_OK
-        return self._output(attempt.payment, code)
+        return self.answer(attempt.payment, code)
 
     @extend_schema(
         summary="Refund a payment (staff)",
@@ -145,15 +144,14 @@ class PaymentViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.
     @action(detail=True, methods=["post"])
     def refund(self, request, pk=None):
         payment = self.get_object()
-        data = PaymentRefundInput(data=request.data)
-        data.is_valid(raise_exception=True)
+        data = self.validated_input(PaymentRefundInput)
         services.payment_refund(
             payment=payment,
-            amount=data.validated_data.get("amount"),
+            amount=data.get("amount"),
             by=request.user,
-            reason=data.validated_data.get("reason", ""),
+            reason=data.get("reason", ""),
         )
-        return self._output(self.get_queryset().get(pk=payment.pk))
+        return self.answer(self.get_queryset().get(pk=payment.pk))
 
 
 class StripeWebhookView(APIView):
