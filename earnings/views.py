@@ -27,6 +27,7 @@ from core.mixins import ServiceViewMixin, ServiceWriteMixin
 from core.permissions import IsStaff
 from core.routing import UUID_REGEX
 from core.serializers import ErrorSerializer, ValidationErrorSerializer
+from core.stripe_webhooks import STRIPE_SIGNATURE_PARAMETER
 from earnings import services
 from earnings.models import LedgerEntry, Payout, PayoutStatus
 from earnings.selectors import (
@@ -316,15 +317,7 @@ class StripePayoutWebhookView(APIView):
         "`transfer.created` confirms a payout; `transfer.reversed` gives its amount back to "
         "the store's available balance.",
         request=None,
-        parameters=[
-            OpenApiParameter(
-                name="Stripe-Signature",
-                type=OpenApiTypes.STR,
-                location=OpenApiParameter.HEADER,
-                required=True,
-                description="`t=<unix timestamp>,v1=<HMAC-SHA256 hex of '<t>.<raw body>'>`.",
-            )
-        ],
+        parameters=[STRIPE_SIGNATURE_PARAMETER],
         responses={
             200: PayoutWebhookAckSerializer,
             400: OpenApiResponse(ValidationErrorSerializer, description="Bad signature or body."),

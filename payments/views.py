@@ -1,9 +1,7 @@
 """Payment endpoints: parse -> authorize -> call a service -> serialize."""
 
 from django_filters.rest_framework import DjangoFilterBackend
-from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import (
-    OpenApiParameter,
     OpenApiResponse,
     extend_schema,
     extend_schema_view,
@@ -22,6 +20,7 @@ from core.parsers import JSONParser
 from core.permissions import IsStaff
 from core.routing import UUID_REGEX
 from core.serializers import ErrorSerializer, ValidationErrorSerializer
+from core.stripe_webhooks import STRIPE_SIGNATURE_PARAMETER
 from payments import services
 from payments.filters import PaymentFilter
 from payments.models import Payment
@@ -174,15 +173,7 @@ class StripeWebhookView(APIView):
             "`payment_intent.payment_failed`; other types are acknowledged and ignored."
         ),
         request=StripeEventInput,
-        parameters=[
-            OpenApiParameter(
-                name="Stripe-Signature",
-                type=OpenApiTypes.STR,
-                location=OpenApiParameter.HEADER,
-                required=True,
-                description="`t=<unix timestamp>,v1=<HMAC-SHA256 hex of '<t>.<raw body>'>`.",
-            )
-        ],
+        parameters=[STRIPE_SIGNATURE_PARAMETER],
         responses={
             200: WebhookAckSerializer,
             400: OpenApiResponse(
