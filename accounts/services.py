@@ -16,12 +16,15 @@ from django.utils.encoding import force_bytes, force_str
 from django.utils.http import urlsafe_base64_decode, urlsafe_base64_encode
 from django.utils.translation import gettext as _
 from PIL import Image, UnidentifiedImageError
+from rest_framework_simplejwt.settings import api_settings as jwt_settings
 from rest_framework_simplejwt.token_blacklist.models import BlacklistedToken, OutstandingToken
 from rest_framework_simplejwt.tokens import RefreshToken
+from rest_framework_simplejwt.utils import get_md5_hash_password
 
 from accounts.emails import send_password_reset_email
-from accounts.exceptions import RoleChangeForbidden
+from accounts.exceptions import RefreshTokenRefused, RoleChangeForbidden
 from accounts.models import Address, Profile, User, normalize_email
+from core.events import publish
 from core.exceptions import BusinessValidationError
 from stores.services import seller_role_set
 
@@ -34,6 +37,9 @@ class _Unset:
 
 
 UNSET: Any = _Unset()
+
+# Published (in the deleting transaction) with `user_ids` just before users are deleted.
+USERS_DELETING = "accounts.users_deleting"
 
 _IMAGE_EXTENSIONS = {"JPEG": "jpg", "PNG": "png", "WEBP": "webp", "GIF": "gif"}
 
@@ -212,6 +218,36 @@ def user_tokens_revoke(*, user: User) -> int:
 
 
 @transaction.atomic
+@transaction.atomic
+def refresh_token_rotate(*, token: RefreshToken) -> dict[str, str]:
+    """A new access token for a verified refresh token and, with ROTATE_REFRESH_TOKENS, a
+    new refresh token, the old one blacklisted: of two concurrent rotations of one token
+    only one wins. Hardens simplejwt's refresh, which answers a 500 for a deleted user and
+    mints a useless access token after a password change. Raises RefreshTokenRefused (the
+    user is gone, inactive or changed password since, or the token was just rotated)."""
+    user_id = token.payload.get(jwt_settings.USER_ID_CLAIM)
+    user = User.objects.filter(**{jwt_settings.USER_ID_FIELD: user_id}).first()
+    if user is None or not jwt_settings.USER_AUTHENTICATION_RULE(user):
+        raise RefreshTokenRefused("no_active_account")
+    if jwt_settings.CHECK_REVOKE_TOKEN and token.payload.get(
+        jwt_settings.REVOKE_TOKEN_CLAIM
+    ) != get_md5_hash_password(user.password):
+        raise RefreshTokenRefused("password_changed")
+
+    tokens = {"access": str(token.access_token)}
+    if jwt_settings.ROTATE_REFRESH_TOKENS:
+        if jwt_settings.BLACKLIST_AFTER_ROTATION:
+            _blacklisted, created = token.blacklist()
+            if not created:  # another request rotated this very token a moment ago
+                raise RefreshTokenRefused("blacklisted")
+        token.set_jti()
+        token.set_exp()
+        token.set_iat()
+        token.outstand()
+        tokens["refresh"] = str(token)
+    return tokens
+
+
 def refresh_token_revoke(*, token: RefreshToken) -> None:
     """Blacklist one (already verified) refresh token: a logout. Raises nothing."""
     token.blacklist()
@@ -423,10 +459,9 @@ def address_delete(*, address: Address) -> None:
 
 @transaction.atomic
 def users_delete(*, user_ids) -> None:
-    """Delete users for good (the admin does; the API only deactivates). Their reviews go
-    first so the reviewed products' ratings are recomputed in the same transaction.
-    Raises ProtectedError for users who have orders or payments."""
-    from reviews.services import reviews_delete_by_users  # reviews builds on accounts
-
-    reviews_delete_by_users(user_ids=user_ids)
+    """Delete users for good (the admin does; the API only deactivates). The apps above
+    hear USERS_DELETING first, in this transaction (reviews delete theirs and recompute the
+    products' ratings). Raises ProtectedError for users who have orders or payments."""
+    user_ids = list(user_ids)
+    publish(USERS_DELETING, user_ids=user_ids)
     User.objects.filter(pk__in=user_ids).delete()

@@ -2,7 +2,6 @@
 addresses, and staff management of users. Views parse, authorize, call a service and
 serialize; the rules live in accounts/services.py."""
 
-from django.urls import path
 from django_filters.rest_framework import DjangoFilterBackend
 from drf_spectacular.utils import OpenApiResponse, extend_schema, extend_schema_view
 from rest_framework import filters, mixins, status, viewsets
@@ -42,6 +41,7 @@ from accounts.services import (
     password_reset_request,
     profile_update,
     refresh_token_revoke,
+    refresh_token_rotate,
     user_change_password,
     user_close,
     user_create,
@@ -49,6 +49,7 @@ from accounts.services import (
     user_update,
 )
 from core.filters import OrderingFilter
+from core.mixins import ServiceViewMixin
 from core.permissions import IsStaff
 from core.routing import UUID_REGEX
 from core.serializers import ErrorSerializer
@@ -59,7 +60,7 @@ _BAD_CREDENTIALS = OpenApiResponse(
 )
 
 
-class PublicAuthView(GenericAPIView):
+class PublicAuthView(ServiceViewMixin, GenericAPIView):
     """An endpoint used without an access token: a stale Authorization header is ignored
     instead of failing the request, so throttles key on the client address."""
 
@@ -83,11 +84,8 @@ class RegisterView(PublicAuthView):
         request=RegisterInput, responses={201: UserSerializer}, summary="Create an account"
     )
     def post(self, request):
-        serializer = self.get_serializer(data=request.data)
-        serializer.is_valid(raise_exception=True)
-        user = user_create(**serializer.validated_data)
-        data = UserSerializer(user, context=self.get_serializer_context()).data
-        return Response(data, status=status.HTTP_201_CREATED)
+        user = user_create(**self.validated_input())
+        return self.answer(user, status.HTTP_201_CREATED, serializer_class=UserSerializer)
 
 
 class TokenObtainView(jwt_views.TokenObtainPairView):
@@ -117,7 +115,7 @@ class TokenObtainView(jwt_views.TokenObtainPairView):
         return response
 
 
-class TokenRefreshView(jwt_views.TokenRefreshView):
+class TokenRefreshView(ServiceViewMixin, jwt_views.TokenRefreshView):
     serializer_class = TokenRefreshInput
 
     @extend_schema(
@@ -125,7 +123,8 @@ class TokenRefreshView(jwt_views.TokenRefreshView):
         summary="Exchange a refresh token for a new access and refresh token (rotation)",
     )
     def post(self, request, *args, **kwargs):
-        return super().post(request, *args, **kwargs)
+        token = self.validated_input()["refresh"]
+        return Response(refresh_token_rotate(token=token))
 
 
 class LogoutView(PublicAuthView):
@@ -137,9 +136,7 @@ class LogoutView(PublicAuthView):
         summary="Log out: revoke a refresh token",
     )
     def post(self, request):
-        serializer = self.get_serializer(data=request.data)
-        serializer.is_valid(raise_exception=True)
-        refresh_token_revoke(token=serializer.validated_data["refresh"])
+        refresh_token_revoke(token=self.validated_input()["refresh"])
         return Response(status=status.HTTP_204_NO_CONTENT)
 
 
@@ -154,9 +151,7 @@ class PasswordResetView(PublicAuthView):
         summary="Email a password reset link (answers 204 whether or not the email exists)",
     )
     def post(self, request):
-        serializer = self.get_serializer(data=request.data)
-        serializer.is_valid(raise_exception=True)
-        password_reset_request(email=serializer.validated_data["email"])
+        password_reset_request(email=self.validated_input()["email"])
         return Response(status=status.HTTP_204_NO_CONTENT)
 
 
@@ -171,31 +166,28 @@ class PasswordResetConfirmView(PublicAuthView):
         summary="Choose a new password with the uid and token from the reset email",
     )
     def post(self, request):
-        serializer = self.get_serializer(data=request.data)
-        serializer.is_valid(raise_exception=True)
-        password_reset_confirm(**serializer.validated_data)
+        password_reset_confirm(**self.validated_input())
         return Response(status=status.HTTP_204_NO_CONTENT)
 
 
 # --- the caller's own account ---------------------------------------------------------
 
 
-class MeView(GenericAPIView):
+class MeView(ServiceViewMixin, GenericAPIView):
     serializer_class = UserSerializer
     permission_classes = [IsAuthenticated]
 
     @extend_schema(summary="The caller's account and profile")
     def get(self, request):
-        return Response(self.get_serializer(request.user).data)
+        return self.answer(request.user)
 
     @extend_schema(summary="Update the caller's profile (JSON, or multipart with `profile.avatar`)")
     def patch(self, request):
-        serializer = self.get_serializer(request.user, data=request.data, partial=True)
-        serializer.is_valid(raise_exception=True)
-        profile_data = serializer.validated_data.get("profile")
+        data = self.validated_input(instance=request.user, partial=True)
+        profile_data = data.get("profile")
         if profile_data:
             profile_update(profile=request.user.profile, **profile_data)
-        return Response(self.get_serializer(request.user).data)
+        return self.answer(request.user)
 
     @extend_schema(
         responses={204: None},
@@ -206,7 +198,7 @@ class MeView(GenericAPIView):
         return Response(status=status.HTTP_204_NO_CONTENT)
 
 
-class PasswordChangeView(GenericAPIView):
+class PasswordChangeView(ServiceViewMixin, GenericAPIView):
     serializer_class = PasswordChangeInput
     permission_classes = [IsAuthenticated]
     # Keyed on the user: a stolen access token must not brute-force the old password.
@@ -219,9 +211,7 @@ class PasswordChangeView(GenericAPIView):
         summary="Change the caller's password (every existing token is revoked)",
     )
     def post(self, request):
-        serializer = self.get_serializer(data=request.data)
-        serializer.is_valid(raise_exception=True)
-        user_change_password(user=request.user, **serializer.validated_data)
+        user_change_password(user=request.user, **self.validated_input())
         return Response(status=status.HTTP_204_NO_CONTENT)
 
 
@@ -268,6 +258,7 @@ class AddressViewSet(viewsets.ModelViewSet):
     destroy=extend_schema(responses={204: None}, summary="Deactivate a user (staff)"),
 )
 class UserAdminViewSet(
+    ServiceViewMixin,
     mixins.ListModelMixin,
     mixins.RetrieveModelMixin,
     mixins.CreateModelMixin,
@@ -297,38 +288,18 @@ class UserAdminViewSet(
         return AdminUserSerializer
 
     def create(self, request, *args, **kwargs):
-        serializer = self.get_serializer(data=request.data)
-        serializer.is_valid(raise_exception=True)
-        user = user_create(by=request.user, **serializer.validated_data)
-        data = AdminUserSerializer(user, context=self.get_serializer_context()).data
-        return Response(data, status=status.HTTP_201_CREATED)
+        user = user_create(by=request.user, **self.validated_input())
+        return self.answer(user, status.HTTP_201_CREATED, serializer_class=AdminUserSerializer)
 
     def partial_update(self, request, *args, **kwargs):
         user = self.get_object()
-        serializer = self.get_serializer(user, data=request.data, partial=True)
-        serializer.is_valid(raise_exception=True)
-        profile_data = serializer.validated_data.pop("profile", None)
-        user_update(user=user, by=request.user, **serializer.validated_data)
+        data = self.validated_input(instance=user, partial=True)
+        profile_data = data.pop("profile", None)
+        user_update(user=user, by=request.user, **data)
         if profile_data:
             profile_update(profile=user.profile, **profile_data)
-        return Response(self.get_serializer(user).data)
+        return self.answer(user)
 
     def destroy(self, request, *args, **kwargs):
         user_deactivate(user=self.get_object(), by=request.user)
         return Response(status=status.HTTP_204_NO_CONTENT)
-
-
-auth_urlpatterns = [
-    path("auth/register/", RegisterView.as_view(), name="auth-register"),
-    path("auth/token/", TokenObtainView.as_view(), name="auth-token"),
-    path("auth/token/refresh/", TokenRefreshView.as_view(), name="auth-token-refresh"),
-    path("auth/logout/", LogoutView.as_view(), name="auth-logout"),
-    path("auth/password-reset/", PasswordResetView.as_view(), name="auth-password-reset"),
-    path(
-        "auth/password-reset/confirm/",
-        PasswordResetConfirmView.as_view(),
-        name="auth-password-reset-confirm",
-    ),
-    path("users/me/", MeView.as_view(), name="user-me"),
-    path("users/me/password/", PasswordChangeView.as_view(), name="user-me-password"),
-]

@@ -168,6 +168,25 @@ def cart_for_request(*, user, token: str | None, create: bool) -> Cart | None:
     return cart
 
 
+@transaction.atomic
+def cart_add_item_for_request(*, user, token: str | None, product_id: UUID, quantity: int) -> Cart:
+    """cart_add_item on the cart a request works on (see cart_for_request), made when
+    missing, in one transaction: a refused line leaves no new empty guest cart behind.
+    Returns the cart. Raises what cart_add_item raises."""
+    cart = cart_for_request(user=user, token=token, create=True)
+    cart_add_item(cart=cart, product_id=product_id, quantity=quantity)
+    return cart
+
+
+@transaction.atomic
+def cart_coupon_apply_for_request(*, user, token: str | None, code: str) -> Cart:
+    """cart_coupon_apply on the cart a request works on, made when missing, in one
+    transaction: a refused coupon leaves no new empty guest cart behind. Returns the cart.
+    Raises what cart_coupon_apply raises."""
+    cart = cart_for_request(user=user, token=token, create=True)
+    return cart_coupon_apply(cart=cart, code=code)
+
+
 # --- changing a cart --------------------------------------------------------------------
 
 

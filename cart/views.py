@@ -2,8 +2,6 @@
 service -> serialize. A guest's cart is known by the token of the `X-Cart-Token` header;
 an authenticated caller who sends one gets that guest cart merged into theirs."""
 
-from django.db import transaction
-from django.urls import path
 from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
 from rest_framework import status
 from rest_framework.generics import GenericAPIView
@@ -21,6 +19,7 @@ from cart.serializers import (
     CartItemQuantityInput,
     CartSerializer,
 )
+from core.mixins import ServiceViewMixin
 from core.net import client_ip
 from core.serializers import ErrorSerializer
 from coupons.serializers import CouponErrorSerializer
@@ -62,7 +61,7 @@ def _cart(request, *, create: bool):
     )
 
 
-class _CartAPIView(GenericAPIView):
+class _CartAPIView(ServiceViewMixin, GenericAPIView):
     # Guests and users alike; a sent access token is still checked (a bad one is a 401).
     permission_classes = [AllowAny]
     serializer_class = CartSerializer
@@ -100,12 +99,10 @@ class CartView(_CartAPIView):
         responses={200: _CART, 401: _BAD_ACCESS, 409: _CONFLICT},
     )
     def post(self, request):
-        serializer = CartItemAddInput(data=request.data)
-        serializer.is_valid(raise_exception=True)
-        # One transaction: a refused line leaves no empty guest cart behind.
-        with transaction.atomic():
-            cart = _cart(request, create=True)
-            services.cart_add_item(cart=cart, **serializer.validated_data)
+        data = self.validated_input(CartItemAddInput)
+        cart = services.cart_add_item_for_request(
+            user=request.user, token=cart_token_from(request), **data
+        )
         return self.cart_response(cart)
 
     @extend_schema(
@@ -163,12 +160,11 @@ class CartCouponView(_CartAPIView):
         },
     )
     def post(self, request):
-        serializer = CartCouponInput(data=request.data)
-        serializer.is_valid(raise_exception=True)
-        # One transaction: a refused coupon leaves no empty guest cart behind.
-        with transaction.atomic():
-            cart = _cart(request, create=True)
-            cart = services.cart_coupon_apply(cart=cart, code=serializer.validated_data["code"])
+        cart = services.cart_coupon_apply_for_request(
+            user=request.user,
+            token=cart_token_from(request),
+            code=self.validated_input(CartCouponInput)["code"],
+        )
         return self.cart_response(cart)
 
     @extend_schema(
@@ -190,14 +186,11 @@ class CartItemView(_CartAPIView):
     partial_patch = False
 
     def _set_quantity(self, request, item_id):
-        serializer = CartItemQuantityInput(data=request.data)
-        serializer.is_valid(raise_exception=True)
+        quantity = self.validated_input(CartItemQuantityInput)["quantity"]
         cart = _cart(request, create=False)
         if cart is None:
             raise CartItemNotFound()
-        services.cart_item_set_quantity(
-            cart=cart, item_id=item_id, quantity=serializer.validated_data["quantity"]
-        )
+        services.cart_item_set_quantity(cart=cart, item_id=item_id, quantity=quantity)
         return self.cart_response(cart)
 
     @extend_schema(
@@ -232,11 +225,3 @@ class CartItemView(_CartAPIView):
             raise CartItemNotFound()
         services.cart_item_remove(cart=cart, item_id=item_id)
         return Response(status=status.HTTP_204_NO_CONTENT)
-
-
-# Mounted by config/api_router.py under /api/v1/, before the router.
-cart_urlpatterns = [
-    path("cart/", CartView.as_view(), name="cart"),
-    path("cart/coupon/", CartCouponView.as_view(), name="cart-coupon"),
-    path("cart/<uuid:item_id>/", CartItemView.as_view(), name="cart-item"),
-]

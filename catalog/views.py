@@ -55,49 +55,13 @@ from catalog.serializers import (
 )
 from core.cache import serve_public_read
 from core.filters import OrderingFilter
+from core.mixins import ServiceWriteMixin
 from core.pagination import LargeListPagination, estimated_count
 from core.permissions import IsStaffOrReadOnly
 from core.routing import UUID_REGEX
 from core.serializers import ErrorSerializer
 
-_WRITE_ACTIONS = {"create", "update", "partial_update"}
 _CONFLICT = OpenApiResponse(ErrorSerializer, description="Still in use (`conflict`).")
-
-
-class _CatalogWriteMixin:
-    """create/update/destroy of a ViewSet whose writes go through services."""
-
-    input_serializer_class = None
-    output_serializer_class = None
-
-    def get_serializer_class(self):
-        if self.action in _WRITE_ACTIONS:
-            return self.input_serializer_class
-        return self.output_serializer_class
-
-    def _output(self, instance, status_code=status.HTTP_200_OK):
-        serializer = self.output_serializer_class(instance, context=self.get_serializer_context())
-        return Response(serializer.data, status=status_code)
-
-    def _validated(self, instance=None, partial=False) -> dict:
-        serializer = self.input_serializer_class(
-            instance, data=self.request.data, partial=partial, context=self.get_serializer_context()
-        )
-        serializer.is_valid(raise_exception=True)
-        return serializer.validated_data
-
-    def create(self, request, *args, **kwargs):
-        instance = self.perform_create_service(self._validated())
-        return self._output(instance, status.HTTP_201_CREATED)
-
-    def update(self, request, *args, **kwargs):
-        instance = self.get_object()
-        data = self._validated(instance, partial=kwargs.pop("partial", False))
-        return self._output(self.perform_update_service(instance, data))
-
-    def destroy(self, request, *args, **kwargs):
-        self.perform_destroy_service(self.get_object())
-        return Response(status=status.HTTP_204_NO_CONTENT)
 
 
 class _PublicCacheMixin:
@@ -139,7 +103,7 @@ def _crud_schema(name: str, input_serializer, output_serializer, conflict_on_del
 
 
 @_crud_schema("categories", CategoryInput, CategorySerializer)
-class CategoryViewSet(_PublicCacheMixin, _CatalogWriteMixin, viewsets.ModelViewSet):
+class CategoryViewSet(_PublicCacheMixin, ServiceWriteMixin, viewsets.ModelViewSet):
     """The category tree: public read, staff write. Deleting a category that still has
     products or subcategories is a 409."""
 
@@ -169,7 +133,7 @@ class CategoryViewSet(_PublicCacheMixin, _CatalogWriteMixin, viewsets.ModelViewS
 
 
 @_crud_schema("brands", BrandInput, BrandSerializer)
-class BrandViewSet(_PublicCacheMixin, _CatalogWriteMixin, viewsets.ModelViewSet):
+class BrandViewSet(_PublicCacheMixin, ServiceWriteMixin, viewsets.ModelViewSet):
     """Brands: public read, staff write. Deleting a brand that has products is a 409."""
 
     cached_reads = {"list": "brand", "retrieve": "brand"}
@@ -202,7 +166,7 @@ _IMAGE_ID = OpenApiParameter(
 
 
 @_crud_schema("products", ProductInput, ProductSerializer, conflict_on_delete=False)
-class ProductViewSet(_PublicCacheMixin, _CatalogWriteMixin, viewsets.ModelViewSet):
+class ProductViewSet(_PublicCacheMixin, ServiceWriteMixin, viewsets.ModelViewSet):
     """Products. Everyone sees active products; sellers also their own inactive ones; staff
     all. Sellers create and change their own products, staff any. DELETE is a soft delete."""
 
@@ -327,10 +291,9 @@ class ProductViewSet(_PublicCacheMixin, _CatalogWriteMixin, viewsets.ModelViewSe
     @action(detail=True, methods=["put"], url_path="discount", filter_backends=[])
     def discount(self, request, pk=None):
         product = self.get_object()
-        serializer = ProductDiscountInput(data=request.data)
-        serializer.is_valid(raise_exception=True)
-        product = services.product_set_discount(product=product, **serializer.validated_data)
-        return self._output(product)
+        data = self.validated_input(ProductDiscountInput)
+        product = services.product_set_discount(product=product, **data)
+        return self.answer(product)
 
     @extend_schema(
         summary="Remove the product's promotion (running or scheduled)",
@@ -356,13 +319,9 @@ class ProductViewSet(_PublicCacheMixin, _CatalogWriteMixin, viewsets.ModelViewSe
     )
     def images(self, request, pk=None):
         product = self.get_object()
-        serializer = ProductImageUploadInput(data=request.data)
-        serializer.is_valid(raise_exception=True)
-        image = services.product_image_add(product=product, **serializer.validated_data)
-        return Response(
-            ProductImageSerializer(image, context=self.get_serializer_context()).data,
-            status=status.HTTP_201_CREATED,
-        )
+        data = self.validated_input(ProductImageUploadInput)
+        image = services.product_image_add(product=product, **data)
+        return self.answer(image, status.HTTP_201_CREATED, serializer_class=ProductImageSerializer)
 
     @extend_schema(summary="Delete a product image", parameters=[_IMAGE_ID], responses={204: None})
     @action(

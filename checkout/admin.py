@@ -14,7 +14,7 @@ from django.utils.safestring import mark_safe
 
 from checkout.services import fulfilment_cancel, order_cancel
 from core.admin_exports import CsvExportMixin
-from core.exceptions import Conflict, DomainError, error_message
+from core.exceptions import Conflict, DomainError, ErrorCode, error_message
 from orders.models import Fulfilment, FulfilmentStatus, Order, OrderItem, OrderStatus
 from orders.services import fulfilment_deliver, order_deliver, order_ship
 from payments.models import REFUNDABLE_STATUSES, Payment
@@ -377,7 +377,7 @@ class OrderAdmin(CsvExportMixin, admin.ModelAdmin):
 
 
 class _MissingShippingData(DomainError):
-    code = "validation_error"
+    code = ErrorCode.VALIDATION_ERROR
 
 
 class FulfilmentItemInline(OrderItemInline):

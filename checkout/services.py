@@ -27,6 +27,7 @@ from django.utils import timezone
 
 from accounts.models import ADDRESS_FIELDS
 from cart.models import Cart, CartItem
+from cart.services import cart_for_request
 from catalog.cache import catalog_products_changed
 from catalog.models import Product
 from core import metrics
@@ -42,6 +43,7 @@ from coupons.services import coupon_claim, coupon_redemption_create, coupon_rele
 from earnings.selectors import commission_schedule
 from earnings.services import commission_amount, ledger_record_refund
 from orders.models import Fulfilment, FulfilmentStatus, Order, OrderItem, OrderStatus
+from orders.selectors import order_with_lines
 from orders.services import (
     _transition,
     fulfilment_transition,
@@ -331,6 +333,17 @@ def order_place(*, user, shipping_address: dict) -> Order:
     queue_order_email(order, "placed")
     metrics.order_placed(currency=currency)
     return order
+
+
+@transaction.atomic
+def order_place_from_request_cart(*, user, token: str | None, shipping_address: dict) -> Order:
+    """Check out the cart a request works on, in one transaction: a guest cart sent along
+    (`token`) is merged into the user's first, exactly as any cart endpoint would, then
+    order_place. The order comes back with everything its answer shows already read
+    (order_with_lines), so serializing it queries nothing, not even after the commit.
+    Raises what order_place raises."""
+    cart_for_request(user=user, token=token, create=False)
+    return order_with_lines(order_place(user=user, shipping_address=shipping_address))
 
 
 # --- cancelling -------------------------------------------------------------------------

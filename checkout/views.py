@@ -2,7 +2,6 @@
 sellers' side: each store's fulfilments. Views parse, authorize, call a service and
 serialize; the rules live in checkout/services.py and orders/services.py."""
 
-from django.db import transaction
 from django_filters.rest_framework import DjangoFilterBackend
 from drf_spectacular.utils import OpenApiResponse, extend_schema, extend_schema_view
 from rest_framework import mixins, status, viewsets
@@ -10,12 +9,12 @@ from rest_framework.decorators import action
 from rest_framework.permissions import IsAuthenticated
 from rest_framework.response import Response
 
-from cart.services import cart_for_request
 from cart.views import CART_TOKEN_PARAMETER, cart_token_from
-from checkout.services import fulfilment_cancel, order_cancel, order_place
+from checkout.services import fulfilment_cancel, order_cancel, order_place_from_request_cart
 from core.exceptions import NotFound
 from core.filters import OrderingFilter
 from core.idempotency import IDEMPOTENCY_KEY_PARAMETER, idempotent
+from core.mixins import ServiceViewMixin
 from core.routing import UUID_REGEX
 from core.serializers import ErrorSerializer
 from coupons.serializers import CouponErrorSerializer
@@ -26,7 +25,6 @@ from orders.selectors import (
     fulfilment_list_for_store,
     order_get_for,
     order_list_for,
-    order_with_lines,
 )
 from orders.serializers import (
     FulfilmentCancelInput,
@@ -52,7 +50,9 @@ _INVALID_TRANSITION = OpenApiResponse(
     ),
     retrieve=extend_schema(summary="Show an order with its items"),
 )
-class OrderViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet):
+class OrderViewSet(
+    ServiceViewMixin, mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet
+):
     """Orders are written once at checkout; only their status moves, through the actions."""
 
     route_group = "orders"  # metrics and logs group the orders API under its domain
@@ -70,8 +70,7 @@ class OrderViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.Ge
         return order_list_for(user=self.request.user)
 
     def _answer(self, order: Order, status_code: int = status.HTTP_200_OK) -> Response:
-        order = order_get_for(user=self.request.user, order_id=order.pk)
-        return Response(self.get_serializer(order).data, status=status_code)
+        return self.answer(order_get_for(user=self.request.user, order_id=order.pk), status_code)
 
     @extend_schema(
         request=OrderCreateInput,
@@ -103,18 +102,17 @@ class OrderViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.Ge
     )
     @idempotent
     def create(self, request):
-        serializer = OrderCreateInput(data=request.data, context=self.get_serializer_context())
-        serializer.is_valid(raise_exception=True)
-        # A guest cart sent along is merged first, exactly as any cart endpoint would.
-        # The answer is built from the order in memory, before the commit: once the order
-        # is committed, nothing may fail (a lost connection) and answer 500 for it.
-        with transaction.atomic():
-            cart_for_request(user=request.user, token=cart_token_from(request), create=False)
-            order = order_place(
-                user=request.user, shipping_address=serializer.validated_data["shipping_address"]
-            )
-            data = self.get_serializer(order_with_lines(order)).data
-        return Response(data, status=status.HTTP_201_CREATED)
+        data = self.validated_input(OrderCreateInput)
+        order = order_place_from_request_cart(
+            user=request.user,
+            token=cart_token_from(request),
+            shipping_address=data["shipping_address"],
+        )
+        # Once the order is committed nothing may fail (a lost connection) and answer 500
+        # for it: the answer is built from the order in memory, which the service returns
+        # with all it shows already read. With an Idempotency-Key it is built before the
+        # commit as well, inside the key's transaction (@idempotent).
+        return self.answer(order, status.HTTP_201_CREATED)
 
     @extend_schema(
         request=OrderCancelInput,
@@ -124,9 +122,7 @@ class OrderViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.Ge
     @action(detail=True, methods=["post"])
     def cancel(self, request, pk=None):
         order = self.get_object()
-        serializer = OrderCancelInput(data=request.data)
-        serializer.is_valid(raise_exception=True)
-        order = order_cancel(order=order, by=request.user, **serializer.validated_data)
+        order = order_cancel(order=order, by=request.user, **self.validated_input(OrderCancelInput))
         return self._answer(order)
 
     @extend_schema(
@@ -137,9 +133,7 @@ class OrderViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.Ge
     @action(detail=True, methods=["post"], permission_classes=[IsAuthenticated, IsStaffForObject])
     def ship(self, request, pk=None):
         order = self.get_object()
-        serializer = OrderShipInput(data=request.data)
-        serializer.is_valid(raise_exception=True)
-        order = order_ship(order=order, by=request.user, **serializer.validated_data)
+        order = order_ship(order=order, by=request.user, **self.validated_input(OrderShipInput))
         return self._answer(order)
 
     @extend_schema(
@@ -169,7 +163,7 @@ _FULFILMENT_TRANSITION = OpenApiResponse(
     retrieve=extend_schema(summary="Show one part of an order: the buyer, the lines, the money"),
 )
 class SellerFulfilmentViewSet(
-    mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet
+    ServiceViewMixin, mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet
 ):
     """The caller's store's parts of orders. Another store's part is a 404, as if it did
     not exist; the buyer's payment is never shown."""
@@ -192,8 +186,7 @@ class SellerFulfilmentViewSet(
         return fulfilment_list_for_store(store_id=store.pk)
 
     def _answer(self, fulfilment: Fulfilment) -> Response:
-        fulfilment = self.get_queryset().get(pk=fulfilment.pk)
-        return Response(self.get_serializer(fulfilment).data)
+        return self.answer(self.get_queryset().get(pk=fulfilment.pk))
 
     @extend_schema(
         request=OrderShipInput,
@@ -203,10 +196,8 @@ class SellerFulfilmentViewSet(
     @action(detail=True, methods=["post"])
     def ship(self, request, pk=None):
         fulfilment = self.get_object()
-        serializer = OrderShipInput(data=request.data)
-        serializer.is_valid(raise_exception=True)
         fulfilment = fulfilment_ship(
-            fulfilment=fulfilment, by=request.user, **serializer.validated_data
+            fulfilment=fulfilment, by=request.user, **self.validated_input(OrderShipInput)
         )
         return self._answer(fulfilment)
 
@@ -232,9 +223,7 @@ class SellerFulfilmentViewSet(
     @action(detail=True, methods=["post"])
     def cancel(self, request, pk=None):
         fulfilment = self.get_object()
-        serializer = FulfilmentCancelInput(data=request.data)
-        serializer.is_valid(raise_exception=True)
         fulfilment = fulfilment_cancel(
-            fulfilment=fulfilment, by=request.user, **serializer.validated_data
+            fulfilment=fulfilment, by=request.user, **self.validated_input(FulfilmentCancelInput)
         )
         return self._answer(fulfilment)

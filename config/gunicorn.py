@@ -76,13 +76,16 @@ def on_starting(server):
 
 
 def child_exit(server, worker):
+    # Imported here, not above: the master must not load prometheus_client before the
+    # variable above is set, or the forked workers would inherit single-process values.
     from prometheus_client import multiprocess
 
     multiprocess.mark_process_dead(worker.pid)
 
 
 def worker_exit(server, worker):
-    # The worker's last, unfinished minute of the response-time KPI.
+    # The worker's last, unfinished minute of the response-time KPI. This file is read
+    # before Django is set up; the worker's application has it ready by now.
     from core.response_times import recorder
 
     recorder.flush()

@@ -496,6 +496,7 @@ SPECTACULAR_SETTINGS = {
         # An order and each of its stores' parts share one status vocabulary.
         "OrderStatusEnum": "orders.models.OrderStatus",
         "CountryCodeEnum": "core.countries.COUNTRY_CODES",
+        "ErrorCodeEnum": "core.exceptions.ErrorCode",
     },
 }
 

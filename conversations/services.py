@@ -24,13 +24,20 @@ from conversations.events import event_send_on_commit
 from conversations.models import MAX_MESSAGE_LENGTH, Conversation, Message, MessageReport, Side
 from conversations.selectors import side_of
 from conversations.serializers import MessageSerializer
-from core.exceptions import BusinessValidationError, Conflict, DomainError, Forbidden, NotFound
+from core.exceptions import (
+    BusinessValidationError,
+    Conflict,
+    DomainError,
+    ErrorCode,
+    Forbidden,
+    NotFound,
+)
 from orders.models import Order
 from stores.models import Store, StoreStatus
 
 
 class ConversationLimitReached(DomainError):
-    code = "throttled"
+    code = ErrorCode.THROTTLED
     status = status.HTTP_429_TOO_MANY_REQUESTS
     default_detail = "You opened too many conversations today; continue an existing one."
 

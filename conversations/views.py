@@ -4,7 +4,6 @@ serialize; the rules live in conversations/services.py, the socket in consumers.
 import re
 
 from django.shortcuts import get_object_or_404
-from django.urls import path
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import (
     OpenApiParameter,
@@ -35,6 +34,7 @@ from conversations.serializers import (
     MessageSerializer,
 )
 from core.exceptions import BusinessValidationError, NotFound
+from core.mixins import ServiceViewMixin
 from core.routing import UUID_REGEX
 from core.serializers import ErrorSerializer
 from stores.models import Store
@@ -82,7 +82,7 @@ def _store_from(ref: str) -> Store:
     retrieve=extend_schema(summary="One conversation"),
 )
 class ConversationViewSet(
-    mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet
+    ServiceViewMixin, mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet
 ):
     serializer_class = ConversationSerializer
     permission_classes = [IsAuthenticated]
@@ -117,7 +117,7 @@ class ConversationViewSet(
 
     def _answer(self, conversation: Conversation, status_code=status.HTTP_200_OK) -> Response:
         fresh = conversation_get_for(user=self.request.user, conversation_id=conversation.pk)
-        return Response(self.get_serializer(fresh).data, status=status_code)
+        return self.answer(fresh, status_code)
 
     @extend_schema(
         summary="Write to a store (opens the conversation, or continues the open one)",
@@ -139,9 +139,7 @@ class ConversationViewSet(
         "`product_id` of that store or an `order_id` of the caller's that holds its items.",
     )
     def create(self, request, *args, **kwargs):
-        data = ConversationOpenInput(data=request.data)
-        data.is_valid(raise_exception=True)
-        values = data.validated_data
+        values = self.validated_input(ConversationOpenInput)
         conversation, _message, created = services.conversation_open(
             customer=request.user,
             store=_store_from(values["store"]),
@@ -176,15 +174,12 @@ class ConversationViewSet(
     def messages(self, request, pk=None):
         conversation = self.get_object()
         if request.method == "POST":
-            data = MessagePostInput(data=request.data)
-            data.is_valid(raise_exception=True)
             message = services.message_post(
-                conversation=conversation, sender=request.user, **data.validated_data
+                conversation=conversation,
+                sender=request.user,
+                **self.validated_input(MessagePostInput),
             )
-            return Response(
-                MessageSerializer(message, context=self.get_serializer_context()).data,
-                status=status.HTTP_201_CREATED,
-            )
+            return self.answer(message, status.HTTP_201_CREATED, serializer_class=MessageSerializer)
         page = self.paginate_queryset(message_list_for(conversation=conversation))
         serializer = MessageSerializer(page, many=True, context=self.get_serializer_context())
         return self.get_paginated_response(serializer.data)
@@ -214,7 +209,7 @@ class ConversationViewSet(
         return self._answer(conversation)
 
 
-class MessageReportView(GenericAPIView):
+class MessageReportView(ServiceViewMixin, GenericAPIView):
     permission_classes = [IsAuthenticated]
     serializer_class = MessageReportInput
     filter_backends = []
@@ -232,14 +227,6 @@ class MessageReportView(GenericAPIView):
         message = get_object_or_404(
             Message.objects.select_related("conversation__store"), pk=message_id
         )
-        data = MessageReportInput(data=request.data)
-        data.is_valid(raise_exception=True)
-        services.message_report(
-            message=message, reporter=request.user, reason=data.validated_data["reason"]
-        )
+        reason = self.validated_input()["reason"]
+        services.message_report(message=message, reporter=request.user, reason=reason)
         return Response(status=status.HTTP_204_NO_CONTENT)
-
-
-conversation_urlpatterns = [
-    path("messages/<uuid:message_id>/report/", MessageReportView.as_view(), name="message-report"),
-]

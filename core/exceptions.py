@@ -17,6 +17,7 @@ from django.core.exceptions import (
     TooManyFilesSent,
 )
 from django.core.exceptions import ValidationError as DjangoValidationError
+from django.db import models
 from django.http import Http404
 from rest_framework import exceptions, status
 from rest_framework.response import Response
@@ -26,13 +27,47 @@ from rest_framework.views import exception_handler as drf_exception_handler
 logger = logging.getLogger(__name__)
 
 
+class ErrorCode(models.TextChoices):
+    """Every `code` an error answer can carry: the domain errors' and those the handlers
+    give to what DRF and Django refuse. The schema's `Error.code` is this enum."""
+
+    VALIDATION_ERROR = "validation_error", "The input is invalid (400)."
+    NOT_AUTHENTICATED = "not_authenticated", "No credentials were sent (401)."
+    AUTHENTICATION_FAILED = "authentication_failed", "The credentials are wrong or expired (401)."
+    PERMISSION_DENIED = "permission_denied", "The caller may not do this (403)."
+    NOT_FOUND = "not_found", "No such object, or not the caller's to see (404)."
+    METHOD_NOT_ALLOWED = "method_not_allowed", "The method is not allowed here (405)."
+    NOT_ACCEPTABLE = "not_acceptable", "No answer in an accepted media type (406)."
+    CONFLICT = "conflict", "The request conflicts with the current state (409)."
+    INSUFFICIENT_STOCK = "insufficient_stock", "Not enough stock for some lines (409)."
+    INVALID_TRANSITION = "invalid_transition", "The status does not allow this change (409)."
+    IDEMPOTENCY_CONFLICT = (
+        "idempotency_conflict",
+        "The Idempotency-Key is in use (409) or was used with another body (422).",
+    )
+    PAYMENT_PROVIDER_NOT_CONFIGURED = (
+        "payment_provider_not_configured",
+        "The payment provider has no credentials (409), or no webhook secret (503).",
+    )
+    REQUEST_TOO_LARGE = "request_too_large", "The request body is too large (413)."
+    UNSUPPORTED_MEDIA_TYPE = "unsupported_media_type", "The body's content type is refused (415)."
+    THROTTLED = "throttled", "Too many requests; see Retry-After (429)."
+    SERVER_ERROR = "server_error", "An unexpected error (500)."
+    PAYMENT_PROVIDER_ERROR = "payment_provider_error", "The payment provider failed (502)."
+    PAYOUT_PROVIDER_NOT_CONFIGURED = (
+        "payout_provider_not_configured",
+        "The payout provider's webhook secret is not set (503).",
+    )
+    ERROR = "error", "An error of a status no other code names."
+
+
 class DomainError(Exception):
     """A business rule said no. Services raise subclasses; the handler renders them.
     `extra` holds more fields of the answer: `errors` (field messages) or context such as
     the `lines` of an insufficient_stock answer; `headers` goes with it (a Retry-After)."""
 
-    code = "conflict"
-    status = status.HTTP_409_CONFLICT
+    code: ErrorCode = ErrorCode.CONFLICT
+    status: int = status.HTTP_409_CONFLICT
     default_detail = "The request conflicts with the current state."
 
     def __init__(
@@ -45,13 +80,13 @@ class DomainError(Exception):
 
 
 class Conflict(DomainError):
-    code = "conflict"
+    code = ErrorCode.CONFLICT
 
 
 class NotFound(DomainError):
     """Gone, or never the caller's to see (another user's object answers the same)."""
 
-    code = "not_found"
+    code = ErrorCode.NOT_FOUND
     status = status.HTTP_404_NOT_FOUND
     default_detail = "Not found."
 
@@ -59,25 +94,25 @@ class NotFound(DomainError):
 class Forbidden(DomainError):
     """The caller is known but a rule forbids this action to them."""
 
-    code = "permission_denied"
+    code = ErrorCode.PERMISSION_DENIED
     status = status.HTTP_403_FORBIDDEN
     default_detail = "You do not have permission to do this."
 
 
 class InvalidTransition(DomainError):
-    code = "invalid_transition"
+    code = ErrorCode.INVALID_TRANSITION
     default_detail = "This status change is not allowed."
 
 
 class InsufficientStock(DomainError):
-    code = "insufficient_stock"
+    code = ErrorCode.INSUFFICIENT_STOCK
     default_detail = "Not enough stock."
 
 
 class BusinessValidationError(DomainError):
     """A rule that concerns the input (a 400), raised from a service with field errors."""
 
-    code = "validation_error"
+    code = ErrorCode.VALIDATION_ERROR
     status = status.HTTP_400_BAD_REQUEST
     default_detail = "Invalid input."
 
@@ -100,23 +135,28 @@ class WebhookVerificationError(BusinessValidationError):
 
 
 # Status -> code for exceptions that do not name one of the SPEC codes themselves.
-_CODE_BY_STATUS = {
-    400: "validation_error",
-    401: "authentication_failed",
-    403: "permission_denied",
-    404: "not_found",
-    405: "method_not_allowed",
-    406: "not_acceptable",
-    409: "conflict",
-    413: "request_too_large",
-    415: "unsupported_media_type",
-    429: "throttled",
-    500: "server_error",
+_CODE_BY_STATUS: dict[int, ErrorCode] = {
+    400: ErrorCode.VALIDATION_ERROR,
+    401: ErrorCode.AUTHENTICATION_FAILED,
+    403: ErrorCode.PERMISSION_DENIED,
+    404: ErrorCode.NOT_FOUND,
+    405: ErrorCode.METHOD_NOT_ALLOWED,
+    406: ErrorCode.NOT_ACCEPTABLE,
+    409: ErrorCode.CONFLICT,
+    413: ErrorCode.REQUEST_TOO_LARGE,
+    415: ErrorCode.UNSUPPORTED_MEDIA_TYPE,
+    429: ErrorCode.THROTTLED,
+    500: ErrorCode.SERVER_ERROR,
 }
-_CODE_BY_CLASS = {
-    exceptions.NotAuthenticated: "not_authenticated",
-    exceptions.AuthenticationFailed: "authentication_failed",
+_CODE_BY_CLASS: dict[type[exceptions.APIException], ErrorCode] = {
+    exceptions.NotAuthenticated: ErrorCode.NOT_AUTHENTICATED,
+    exceptions.AuthenticationFailed: ErrorCode.AUTHENTICATION_FAILED,
 }
+
+
+def code_for_status(status_code: int) -> ErrorCode:
+    """The code of an error that names none itself, from its status."""
+    return _CODE_BY_STATUS.get(status_code, ErrorCode.ERROR)
 
 
 NON_FIELD_ERRORS = "non_field_errors"
@@ -154,12 +194,12 @@ def flatten_errors(errors, prefix: str = "") -> dict[str, list[str]]:
     return flat
 
 
-def error_body(code: str, detail: str, errors: dict | None = None, **extra) -> dict:
+def error_body(code: ErrorCode, detail: str, errors: dict | None = None, **extra) -> dict:
     """The SPEC error shape; `extra` adds context a client can act on (e.g. the `lines`
     of an insufficient_stock answer). A validation error always gets `errors` (the detail
     under `non_field_errors` when no field is named)."""
-    body = {"code": code, "detail": str(detail)}
-    if code == "validation_error":
+    body = {"code": str(code), "detail": str(detail)}
+    if code == ErrorCode.VALIDATION_ERROR:
         errors = flatten_errors(errors) if errors else {NON_FIELD_ERRORS: [str(detail)]}
     if errors is not None:
         body["errors"] = errors
@@ -167,11 +207,11 @@ def error_body(code: str, detail: str, errors: dict | None = None, **extra) -> d
     return body
 
 
-def _code_for(exc: exceptions.APIException, status_code: int) -> str:
+def _code_for(exc: exceptions.APIException, status_code: int) -> ErrorCode:
     for cls, code in _CODE_BY_CLASS.items():
         if isinstance(exc, cls):
             return code
-    return _CODE_BY_STATUS.get(status_code, "error")
+    return code_for_status(status_code)
 
 
 def _flatten_detail(detail) -> str:
@@ -187,20 +227,28 @@ def request_error_response_data(exc: SuspiciousOperation) -> tuple[int, dict]:
     over DATA_UPLOAD_MAX_MEMORY_SIZE (413), too many fields, query parameters or files, a
     broken multipart body (400)."""
     if isinstance(exc, RequestDataTooBig):
-        return 413, error_body("request_too_large", "The request body is too large.")
+        return 413, error_body(ErrorCode.REQUEST_TOO_LARGE, "The request body is too large.")
     if isinstance(exc, TooManyFieldsSent):
         message = "Too many fields or query parameters."
     elif isinstance(exc, TooManyFilesSent):
         message = "Too many files."
     else:
         message = "The request could not be read."
-    return 400, error_body("validation_error", message)
+    return 400, error_body(ErrorCode.VALIDATION_ERROR, message)
 
 
 def exception_handler(exc, context):
     if isinstance(exc, DomainError):
+        headers = dict(exc.headers)
+        if exc.status == status.HTTP_401_UNAUTHORIZED:
+            # As DRF does for its own 401s: the challenge of the view's authentication.
+            view, request = context.get("view"), context.get("request")
+            challenge = getattr(view, "get_authenticate_header", None)
+            header = challenge(request) if challenge is not None and request is not None else None
+            if header:
+                headers.setdefault("WWW-Authenticate", header)
         return Response(
-            error_body(exc.code, exc.detail, **exc.extra), status=exc.status, headers=exc.headers
+            error_body(exc.code, exc.detail, **exc.extra), status=exc.status, headers=headers
         )
     if isinstance(exc, SuspiciousOperation):
         status_code, body = request_error_response_data(exc)
@@ -217,7 +265,7 @@ def exception_handler(exc, context):
         # Unexpected: log it with the traceback and answer in the same shape.
         logger.exception("Unhandled error in %s", context.get("view").__class__.__name__)
         return Response(
-            error_body("server_error", "A server error occurred."),
+            error_body(ErrorCode.SERVER_ERROR, "A server error occurred."),
             status=status.HTTP_500_INTERNAL_SERVER_ERROR,
         )
 
@@ -225,10 +273,10 @@ def exception_handler(exc, context):
     code = _code_for(exc, status_code)
     if isinstance(exc, exceptions.ValidationError):
         errors = exc.detail if isinstance(exc.detail, dict) else {"non_field_errors": exc.detail}
-        response.data = error_body("validation_error", "Invalid input.", errors)
+        response.data = error_body(ErrorCode.VALIDATION_ERROR, "Invalid input.", errors)
     elif isinstance(exc, exceptions.ParseError):
         detail = _flatten_detail(exc.detail)
-        response.data = error_body("validation_error", detail, {NON_FIELD_ERRORS: [detail]})
+        response.data = error_body(ErrorCode.VALIDATION_ERROR, detail, {NON_FIELD_ERRORS: [detail]})
     else:
         response.data = error_body(code, _flatten_detail(exc.detail))
     return response

@@ -34,7 +34,7 @@ from drf_spectacular.utils import OpenApiParameter
 from rest_framework import status
 from rest_framework.response import Response
 
-from core.exceptions import BusinessValidationError, DomainError
+from core.exceptions import BusinessValidationError, DomainError, ErrorCode
 from core.models import IdempotencyKey
 
 logger = logging.getLogger(__name__)
@@ -60,7 +60,7 @@ IDEMPOTENCY_KEY_PARAMETER = OpenApiParameter(
 
 
 class IdempotencyInProgress(DomainError):
-    code = "idempotency_conflict"
+    code = ErrorCode.IDEMPOTENCY_CONFLICT
     default_detail = "A request with this Idempotency-Key is still being processed; retry shortly."
 
     def __init__(self, *, retry_after: int = 1):
@@ -69,7 +69,7 @@ class IdempotencyInProgress(DomainError):
 
 
 class IdempotencyKeyReused(DomainError):
-    code = "idempotency_conflict"
+    code = ErrorCode.IDEMPOTENCY_CONFLICT
     status = status.HTTP_422_UNPROCESSABLE_ENTITY
     default_detail = "This Idempotency-Key was already used with a different request body."
 

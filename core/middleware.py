@@ -8,7 +8,7 @@ from django.core.exceptions import RequestDataTooBig
 from django.http import HttpResponse, JsonResponse
 from django.utils.cache import patch_cache_control, patch_vary_headers
 
-from core.exceptions import _CODE_BY_STATUS, error_body
+from core.exceptions import ErrorCode, code_for_status, error_body
 from core.logs import REQUEST_ID_HEADER, bind_request_id, request_id_for, unbind_request_id
 from core.response_times import response_time_record
 from core.routes import route_group, route_of
@@ -78,12 +78,14 @@ class RequestBodyLimitMiddleware:
                 length = -1
             if length < 0:
                 return JsonResponse(
-                    error_body("validation_error", "The Content-Length header is not a length."),
+                    error_body(
+                        ErrorCode.VALIDATION_ERROR, "The Content-Length header is not a length."
+                    ),
                     status=400,
                 )
             if length > limit:
                 detail = f"The request body is too large: at most {limit} bytes are accepted."
-                return JsonResponse(error_body("request_too_large", detail), status=413)
+                return JsonResponse(error_body(ErrorCode.REQUEST_TOO_LARGE, detail), status=413)
         elif getattr(request, "environ", {}).get("wsgi.input_terminated"):
             # Django reads nothing of a body without Content-Length; code that reads the
             # raw stream (request.body) gets at most the limit, then a 413.
@@ -109,7 +111,7 @@ class ApiErrorPagesMiddleware:
             or (settings.DEBUG and status >= 500)
         ):
             return response
-        body = error_body(_CODE_BY_STATUS.get(status, "error"), _REASON.get(status, "Error."))
+        body = error_body(code_for_status(status), _REASON.get(status, "Error."))
         json_response = HttpResponse(
             json.dumps(body), status=status, content_type="application/json"
         )

@@ -1,5 +1,6 @@
 import uuid
 
+from django.conf import settings
 from django.db import models
 
 
@@ -23,7 +24,7 @@ class IdempotencyKey(BaseModel):
         COMPLETED = "completed", "Completed"
 
     user = models.ForeignKey(
-        "accounts.User", on_delete=models.CASCADE, related_name="idempotency_keys"
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="idempotency_keys"
     )
     key = models.CharField(max_length=255)
     # Which operation the key was used for (method and route), so one key cannot replay

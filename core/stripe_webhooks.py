@@ -9,8 +9,19 @@ import json
 import time
 
 import stripe
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import OpenApiParameter
 
 from core.exceptions import WebhookVerificationError
+
+# The header every Stripe webhook view documents.
+STRIPE_SIGNATURE_PARAMETER = OpenApiParameter(
+    name="Stripe-Signature",
+    type=OpenApiTypes.STR,
+    location=OpenApiParameter.HEADER,
+    required=True,
+    description="`t=<unix timestamp>,v1=<HMAC-SHA256 hex of '<t>.<raw body>'>`.",
+)
 
 
 def _timestamp(signature: str) -> int | None:

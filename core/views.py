@@ -20,7 +20,7 @@ from rest_framework.decorators import (
 from rest_framework.permissions import AllowAny
 from rest_framework.response import Response
 
-from core.exceptions import error_body, request_error_response_data
+from core.exceptions import ErrorCode, error_body, request_error_response_data
 
 logger = logging.getLogger(__name__)
 
@@ -80,7 +80,7 @@ def health(request):
     return response
 
 
-def _json_error(status: int, code: str, detail: str) -> JsonResponse:
+def _json_error(status: int, code: ErrorCode, detail: str) -> JsonResponse:
     return JsonResponse(error_body(code, detail), status=status)
 
 
@@ -90,19 +90,19 @@ def bad_request(request, exception=None):
     if isinstance(exception, SuspiciousOperation):
         status, body = request_error_response_data(exception)
         return JsonResponse(body, status=status)
-    return _json_error(400, "validation_error", "Bad request.")
+    return _json_error(400, ErrorCode.VALIDATION_ERROR, "Bad request.")
 
 
 def permission_denied(request, exception=None):
-    return _json_error(403, "permission_denied", "You do not have permission to do this.")
+    return _json_error(403, ErrorCode.PERMISSION_DENIED, "You do not have permission to do this.")
 
 
 def page_not_found(request, exception=None):
-    return _json_error(404, "not_found", "Not found.")
+    return _json_error(404, ErrorCode.NOT_FOUND, "Not found.")
 
 
 def server_error(request):
-    return _json_error(500, "server_error", "A server error occurred.")
+    return _json_error(500, ErrorCode.SERVER_ERROR, "A server error occurred.")
 
 
 # --- Prometheus metrics ----------------------------------------------------------------
@@ -144,7 +144,7 @@ def metrics(request):
         response["Cache-Control"] = "no-store"
         return response
     if not settings.METRICS_TOKEN:
-        return _json_error(404, "not_found", "Not found.")
-    response = _json_error(403, "permission_denied", "A valid metrics token is required.")
+        return _json_error(404, ErrorCode.NOT_FOUND, "Not found.")
+    response = _json_error(403, ErrorCode.PERMISSION_DENIED, "A valid metrics token is required.")
     response["Cache-Control"] = "no-store"
     return response

@@ -3,10 +3,10 @@ Customers use coupons through `cart/coupon/` (cart.views) and checkout."""
 
 from django_filters.rest_framework import DjangoFilterBackend
 from drf_spectacular.utils import OpenApiResponse, extend_schema, extend_schema_view
-from rest_framework import filters, status, viewsets
-from rest_framework.response import Response
+from rest_framework import filters, viewsets
 
 from core.filters import OrderingFilter
+from core.mixins import ServiceWriteMixin
 from core.permissions import IsStaff
 from core.routing import UUID_REGEX
 from core.serializers import ErrorSerializer
@@ -48,14 +48,15 @@ _RACE = OpenApiResponse(
         responses={204: None, 409: _USED},
     ),
 )
-class CouponViewSet(viewsets.ModelViewSet):
+class CouponViewSet(ServiceWriteMixin, viewsets.ModelViewSet):
     """Coupons: percent or fixed amount off the cart subtotal, with a minimum subtotal, a
     validity window, total and per-customer usage limits. Codes are case-insensitive.
     `times_used` is counted by checkout and given back by a cancel; it is never written
     here. A coupon that orders used cannot be deleted (409): deactivate it."""
 
     permission_classes = [IsStaff]
-    serializer_class = CouponSerializer
+    input_serializer_class = CouponInput
+    output_serializer_class = CouponSerializer
     lookup_value_regex = UUID_REGEX
     filter_backends = [DjangoFilterBackend, filters.SearchFilter, OrderingFilter]
     filterset_class = CouponFilter
@@ -65,28 +66,11 @@ class CouponViewSet(viewsets.ModelViewSet):
     def get_queryset(self):
         return coupon_list()
 
-    def get_serializer_class(self):
-        if self.action in {"create", "update", "partial_update"}:
-            return CouponInput
-        return CouponSerializer
+    def perform_create_service(self, data):
+        return services.coupon_create(**data)
 
-    def _output(self, coupon, status_code=status.HTTP_200_OK) -> Response:
-        data = CouponSerializer(coupon, context=self.get_serializer_context()).data
-        return Response(data, status=status_code)
+    def perform_update_service(self, instance, data):
+        return services.coupon_update(coupon=instance, data=data)
 
-    def create(self, request, *args, **kwargs):
-        serializer = CouponInput(data=request.data)
-        serializer.is_valid(raise_exception=True)
-        coupon = services.coupon_create(**serializer.validated_data)
-        return self._output(coupon, status.HTTP_201_CREATED)
-
-    def update(self, request, *args, **kwargs):
-        coupon = self.get_object()
-        serializer = CouponInput(data=request.data, partial=kwargs.pop("partial", False))
-        serializer.is_valid(raise_exception=True)
-        coupon = services.coupon_update(coupon=coupon, data=serializer.validated_data)
-        return self._output(coupon)
-
-    def destroy(self, request, *args, **kwargs):
-        services.coupon_delete(coupon=self.get_object())
-        return Response(status=status.HTTP_204_NO_CONTENT)
+    def perform_destroy_service(self, instance):
+        services.coupon_delete(coupon=instance)

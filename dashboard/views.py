@@ -4,7 +4,6 @@
 from datetime import timedelta
 
 from django.http import HttpResponse
-from django.urls import path
 from django.utils import timezone
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
@@ -150,10 +149,3 @@ class MetricsExportView(_MetricsView):
         response = HttpResponse(metrics_csv(data), content_type="text/csv; charset=utf-8")
         response["Content-Disposition"] = f'attachment; filename="{filename}"'
         return response
-
-
-# Mounted by config/api_router.py under /api/v1/.
-dashboard_urlpatterns = [
-    path("dashboard/metrics/", MetricsView.as_view(), name="dashboard-metrics"),
-    path("dashboard/metrics/export/", MetricsExportView.as_view(), name="dashboard-metrics-export"),
-]

@@ -4,7 +4,6 @@ staff payout run. Views parse, authorize, call a service and serialize."""
 import uuid
 
 from django.shortcuts import get_object_or_404
-from django.urls import path
 from django_filters import rest_framework as filters
 from django_filters.rest_framework import DjangoFilterBackend
 from drf_spectacular.types import OpenApiTypes
@@ -22,12 +21,14 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from core.exceptions import NotFound
+from core.mixins import ServiceViewMixin, ServiceWriteMixin
 from core.permissions import IsStaff
 from core.routing import UUID_REGEX
 from core.serializers import ErrorSerializer, ValidationErrorSerializer
 from core.spreadsheets import csv_response
+from core.stripe_webhooks import STRIPE_SIGNATURE_PARAMETER
 from earnings import services
-from earnings.models import CommissionRule, LedgerEntry, Payout, PayoutStatus
+from earnings.models import LedgerEntry, Payout, PayoutStatus
 from earnings.selectors import (
     commission_rule_list,
     ledger_list_for,
@@ -92,6 +93,7 @@ def _store_in_scope(request) -> Store:
     destroy=extend_schema(summary="Delete a commission rule (staff)", responses={204: None}),
 )
 class CommissionRuleViewSet(
+    ServiceWriteMixin,
     mixins.ListModelMixin,
     mixins.RetrieveModelMixin,
     mixins.CreateModelMixin,
@@ -99,7 +101,8 @@ class CommissionRuleViewSet(
     mixins.DestroyModelMixin,
     viewsets.GenericViewSet,
 ):
-    serializer_class = CommissionRuleSerializer
+    input_serializer_class = CommissionRuleInput
+    output_serializer_class = CommissionRuleSerializer
     permission_classes = [IsStaff]
     lookup_value_regex = UUID_REGEX
     http_method_names = ["get", "post", "patch", "delete", "head", "options"]
@@ -108,24 +111,14 @@ class CommissionRuleViewSet(
     def get_queryset(self):
         return commission_rule_list()
 
-    def _answer(self, rule: CommissionRule, status_code: int = status.HTTP_200_OK):
-        return Response(CommissionRuleSerializer(rule).data, status=status_code)
+    def perform_create_service(self, data):
+        return services.commission_rule_create(**data)
 
-    def create(self, request, *args, **kwargs):
-        data = CommissionRuleInput(data=request.data)
-        data.is_valid(raise_exception=True)
-        rule = services.commission_rule_create(**data.validated_data)
-        return self._answer(rule, status.HTTP_201_CREATED)
+    def perform_update_service(self, instance, data):
+        return services.commission_rule_update(rule=instance, data=data)
 
-    def partial_update(self, request, *args, **kwargs):
-        rule = self.get_object()
-        data = CommissionRuleInput(data=request.data, partial=True)
-        data.is_valid(raise_exception=True)
-        return self._answer(services.commission_rule_update(rule=rule, data=data.validated_data))
-
-    def destroy(self, request, *args, **kwargs):
-        services.commission_rule_delete(rule=self.get_object())
-        return Response(status=status.HTTP_204_NO_CONTENT)
+    def perform_destroy_service(self, instance):
+        services.commission_rule_delete(rule=instance)
 
 
 # --- the seller's money -----------------------------------------------------------------
@@ -230,7 +223,7 @@ class SellerPayoutListView(ListAPIView):
 # --- staff ------------------------------------------------------------------------------
 
 
-class LedgerAdjustmentView(GenericAPIView):
+class LedgerAdjustmentView(ServiceViewMixin, GenericAPIView):
     permission_classes = [IsStaff]
     serializer_class = LedgerEntrySerializer
     filter_backends = []
@@ -242,10 +235,10 @@ class LedgerAdjustmentView(GenericAPIView):
         responses={201: LedgerEntrySerializer},
     )
     def post(self, request):
-        data = LedgerAdjustmentInput(data=request.data)
-        data.is_valid(raise_exception=True)
-        entry = services.ledger_adjust(by=request.user, **data.validated_data)
-        return Response(self.get_serializer(entry).data, status=status.HTTP_201_CREATED)
+        entry = services.ledger_adjust(
+            by=request.user, **self.validated_input(LedgerAdjustmentInput)
+        )
+        return self.answer(entry, status.HTTP_201_CREATED)
 
 
 class _PayoutFilter(filters.FilterSet):
@@ -307,15 +300,7 @@ class StripePayoutWebhookView(APIView):
         "`transfer.created` confirms a payout; `transfer.reversed` gives its amount back to "
         "the store's available balance.",
         request=None,
-        parameters=[
-            OpenApiParameter(
-                name="Stripe-Signature",
-                type=OpenApiTypes.STR,
-                location=OpenApiParameter.HEADER,
-                required=True,
-                description="`t=<unix timestamp>,v1=<HMAC-SHA256 hex of '<t>.<raw body>'>`.",
-            )
-        ],
+        parameters=[STRIPE_SIGNATURE_PARAMETER],
         responses={
             200: PayoutWebhookAckSerializer,
             400: OpenApiResponse(ValidationErrorSerializer, description="Bad signature or body."),
@@ -329,18 +314,3 @@ class StripePayoutWebhookView(APIView):
             provider="stripe", payload=request.body, headers=request.headers
         )
         return Response({"received": True, "duplicate": not applied})
-
-
-# Mounted by config/api_router.py under /api/v1/.
-earnings_urlpatterns = [
-    path("seller/balance/", SellerBalanceView.as_view(), name="seller-balance"),
-    path("seller/ledger/", SellerLedgerView.as_view(), name="seller-ledger"),
-    path("seller/ledger/export/", SellerLedgerExportView.as_view(), name="seller-ledger-export"),
-    path("seller/payouts/", SellerPayoutListView.as_view(), name="seller-payouts"),
-    path("ledger/adjustments/", LedgerAdjustmentView.as_view(), name="ledger-adjustment"),
-    path("payouts/", PayoutListView.as_view(), name="payout-list"),
-    path("payouts/run/", PayoutRunView.as_view(), name="payout-run"),
-    path(
-        "payouts/webhooks/stripe/", StripePayoutWebhookView.as_view(), name="stripe-payout-webhook"
-    ),
-]

@@ -2,13 +2,13 @@
 
 from rest_framework import status
 
-from core.exceptions import DomainError, WebhookVerificationError
+from core.exceptions import DomainError, ErrorCode, WebhookVerificationError
 
 
 class PaymentProviderError(DomainError):
     """The payment provider refused or failed the call (network, API or auth error)."""
 
-    code = "payment_provider_error"
+    code = ErrorCode.PAYMENT_PROVIDER_ERROR
     status = status.HTTP_502_BAD_GATEWAY
     default_detail = "The payment provider could not process the request; try again later."
 
@@ -16,7 +16,7 @@ class PaymentProviderError(DomainError):
 class ProviderNotConfigured(DomainError):
     """A provider is enabled but its credentials are missing: nothing can be sent to it."""
 
-    code = "payment_provider_not_configured"
+    code = ErrorCode.PAYMENT_PROVIDER_NOT_CONFIGURED
     status = status.HTTP_409_CONFLICT
     default_detail = "This payment provider is not configured."
 

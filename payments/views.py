@@ -1,10 +1,7 @@
 """Payment endpoints: parse -> authorize -> call a service -> serialize."""
 
-from django.urls import path
 from django_filters.rest_framework import DjangoFilterBackend
-from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import (
-    OpenApiParameter,
     OpenApiResponse,
     extend_schema,
     extend_schema_view,
@@ -18,10 +15,12 @@ from rest_framework.views import APIView
 
 from core.filters import OrderingFilter
 from core.idempotency import IDEMPOTENCY_KEY_PARAMETER, idempotent
+from core.mixins import ServiceViewMixin
 from core.parsers import JSONParser
 from core.permissions import IsStaff
 from core.routing import UUID_REGEX
 from core.serializers import ErrorSerializer, ValidationErrorSerializer
+from core.stripe_webhooks import STRIPE_SIGNATURE_PARAMETER
 from payments import services
 from payments.filters import PaymentFilter
 from payments.models import Payment
@@ -53,7 +52,9 @@ _NOT_CONFIGURED = OpenApiResponse(
         summary="Get a payment", description="Another user's payment answers 404."
     ),
 )
-class PaymentViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet):
+class PaymentViewSet(
+    ServiceViewMixin, mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet
+):
     serializer_class = PaymentSerializer
     lookup_value_regex = UUID_REGEX
     filter_backends = [DjangoFilterBackend, OrderingFilter]
@@ -69,9 +70,6 @@ class PaymentViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.
         if self.action == "refund":
             return [IsStaff()]
         return [IsAuthenticated()]
-
-    def _output(self, payment, status_code=status.HTTP_200_OK):
-        return Response(self.get_serializer(payment).data, status=status_code)
 
     @extend_schema(
         summary="Pay an order",
@@ -114,13 +112,12 @@ class PaymentViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.
     # again, which one-payment-per-order makes harmless (never a second charge).
     @idempotent(atomic=False)
     def create(self, request, *args, **kwargs):
-        data = PaymentCreateInput(data=request.data)
-        data.is_valid(raise_exception=True)
+        data = self.validated_input(PaymentCreateInput)
         attempt = services.payment_create(
             user=request.user,
-            order_id=data.validated_data["order_id"],
-            provider=data.validated_data.get("provider") or None,
-            token=data.validated_data.get("token") or None,
+            order_id=data["order_id"],
+            provider=data.get("provider") or None,
+            token=data.get("token") or None,
         )
         if attempt.timed_out:
             code = status.HTTP_202_ACCEPTED
@@ -128,7 +125,7 @@ class PaymentViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.
             code = status.HTTP_201_CREATED
         else:
             code = status.HTTP_200_OK
-        return self._output(attempt.payment, code)
+        return self.answer(attempt.payment, code)
 
     @extend_schema(
         summary="Refund a payment (staff)",
@@ -146,15 +143,14 @@ class PaymentViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.
     @action(detail=True, methods=["post"])
     def refund(self, request, pk=None):
         payment = self.get_object()
-        data = PaymentRefundInput(data=request.data)
-        data.is_valid(raise_exception=True)
+        data = self.validated_input(PaymentRefundInput)
         services.payment_refund(
             payment=payment,
-            amount=data.validated_data.get("amount"),
+            amount=data.get("amount"),
             by=request.user,
-            reason=data.validated_data.get("reason", ""),
+            reason=data.get("reason", ""),
         )
-        return self._output(self.get_queryset().get(pk=payment.pk))
+        return self.answer(self.get_queryset().get(pk=payment.pk))
 
 
 class StripeWebhookView(APIView):
@@ -177,15 +173,7 @@ class StripeWebhookView(APIView):
             "`payment_intent.payment_failed`; other types are acknowledged and ignored."
         ),
         request=StripeEventInput,
-        parameters=[
-            OpenApiParameter(
-                name="Stripe-Signature",
-                type=OpenApiTypes.STR,
-                location=OpenApiParameter.HEADER,
-                required=True,
-                description="`t=<unix timestamp>,v1=<HMAC-SHA256 hex of '<t>.<raw body>'>`.",
-            )
-        ],
+        parameters=[STRIPE_SIGNATURE_PARAMETER],
         responses={
             200: WebhookAckSerializer,
             400: OpenApiResponse(
@@ -208,8 +196,3 @@ class StripeWebhookView(APIView):
             provider="stripe", payload=request.body, headers=request.headers
         )
         return Response({"received": True, "duplicate": not applied})
-
-
-webhook_urlpatterns = [
-    path("payments/webhooks/stripe/", StripeWebhookView.as_view(), name="stripe-webhook"),
-]

@@ -1,7 +1,6 @@
 """Recommendation endpoints: read-only, cheap (precomputed rows, cached fallbacks)."""
 
 from django.shortcuts import get_object_or_404
-from django.urls import path
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
 from rest_framework.generics import GenericAPIView
@@ -82,19 +81,3 @@ class UserRecommendationsView(_RecommendationView):
     def get(self, request):
         results = user_recommendations(user=request.user, limit=self.limit())
         return Response(self.get_serializer({"results": results}).data)
-
-
-# Mounted by config/api_router.py under /api/v1/, before the router (so that the products
-# ViewSet's detail route does not see these).
-recommendation_urlpatterns = [
-    path(
-        "products/<uuid:pk>/recommendations/",
-        ProductRecommendationsView.as_view(),
-        name="product-recommendations",
-    ),
-    path(
-        "users/me/recommendations/",
-        UserRecommendationsView.as_view(),
-        name="user-recommendations",
-    ),
-]

@@ -9,6 +9,7 @@ from rest_framework.permissions import IsAuthenticatedOrReadOnly
 from rest_framework.response import Response
 
 from core.filters import OrderingFilter
+from core.mixins import ServiceViewMixin
 from core.permissions import IsStaff
 from core.routing import UUID_REGEX
 from core.serializers import ErrorSerializer
@@ -75,6 +76,7 @@ _NOT_OWN = OpenApiResponse(
     ),
 )
 class ReviewViewSet(
+    ServiceViewMixin,
     mixins.ListModelMixin,
     mixins.RetrieveModelMixin,
     mixins.CreateModelMixin,
@@ -101,12 +103,10 @@ class ReviewViewSet(
     def _answer(self, review: Review, status_code: int = status.HTTP_200_OK) -> Response:
         # Read back through the selector: the same joins as the list (author's profile).
         review = review_get_for(user=self.request.user, review_id=review.pk)
-        return Response(self.get_serializer(review).data, status=status_code)
+        return self.answer(review, status_code)
 
     def create(self, request, *args, **kwargs):
-        serializer = ReviewCreateInput(data=request.data)
-        serializer.is_valid(raise_exception=True)
-        data = serializer.validated_data
+        data = self.validated_input(ReviewCreateInput)
         review = services.review_create(
             user=request.user,
             product_id=data["product"],
@@ -117,9 +117,8 @@ class ReviewViewSet(
 
     def update(self, request, *args, **kwargs):
         review = self.get_object()
-        serializer = ReviewUpdateInput(data=request.data, partial=kwargs.get("partial", False))
-        serializer.is_valid(raise_exception=True)
-        review = services.review_update(review=review, **serializer.validated_data)
+        data = self.validated_input(ReviewUpdateInput, partial=kwargs.get("partial", False))
+        review = services.review_update(review=review, **data)
         return self._answer(review)
 
     def destroy(self, request, *args, **kwargs):

@@ -4,7 +4,6 @@ Views parse, authorize, call a service and serialize; the rules live in stores/s
 import re
 
 from django.shortcuts import get_object_or_404
-from django.urls import path
 from django_filters.rest_framework import DjangoFilterBackend
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import (
@@ -22,6 +21,7 @@ from rest_framework.response import Response
 
 from core.cache import serve_public_read
 from core.exceptions import NotFound
+from core.mixins import ServiceViewMixin
 from core.permissions import IsStaff
 from core.routing import UUID_REGEX
 from core.serializers import ErrorSerializer
@@ -69,7 +69,9 @@ def _sees_details(user, store: Store) -> bool:
         "contact and licence details and the review reasons.",
     ),
 )
-class StoreViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet):
+class StoreViewSet(
+    ServiceViewMixin, mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet
+):
     """Anonymous reads (the directory, the storefronts) come from the cache, with an ETag
     and a short public Cache-Control, until a store or its figures change."""
 
@@ -121,10 +123,7 @@ class StoreViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.Ge
         serializer_class = (
             StoreDetailSerializer if _sees_details(self.request.user, store) else StoreSerializer
         )
-        return Response(
-            serializer_class(store, context=self.get_serializer_context()).data,
-            status=status_code,
-        )
+        return self.answer(store, status_code, serializer_class=serializer_class)
 
     def retrieve(self, request, *args, **kwargs):
         return self._answer(self.get_object())
@@ -150,21 +149,14 @@ class StoreViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.Ge
         pagination_class=None,
     )
     def apply(self, request):
-        serializer = StoreApplyInput(data=request.data)
-        serializer.is_valid(raise_exception=True)
-        store = services.store_apply(owner=request.user, **serializer.validated_data)
-        return Response(
-            StoreDetailSerializer(store, context=self.get_serializer_context()).data,
-            status=status.HTTP_201_CREATED,
-        )
+        store = services.store_apply(owner=request.user, **self.validated_input(StoreApplyInput))
+        return self.answer(store, status.HTTP_201_CREATED, serializer_class=StoreDetailSerializer)
 
     def _review(self, request, service, *, with_reason: bool):
         store = self.get_object()
         kwargs = {}
         if with_reason:
-            serializer = StoreReasonInput(data=request.data)
-            serializer.is_valid(raise_exception=True)
-            kwargs["reason"] = serializer.validated_data["reason"]
+            kwargs["reason"] = self.validated_input(StoreReasonInput)["reason"]
         return self._answer(service(store=store, by=request.user, **kwargs))
 
     @extend_schema(
@@ -210,7 +202,7 @@ class StoreViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.Ge
         return self._review(request, services.store_reinstate, with_reason=False)
 
 
-class MyStoreView(GenericAPIView):
+class MyStoreView(ServiceViewMixin, GenericAPIView):
     """The caller's own store, in whatever status it is."""
 
     permission_classes = [IsAuthenticated]
@@ -240,12 +232,5 @@ class MyStoreView(GenericAPIView):
     )
     def patch(self, request):
         store = self._store()
-        serializer = StoreUpdateInput(data=request.data, partial=True)
-        serializer.is_valid(raise_exception=True)
-        store = services.store_update(store=store, data=serializer.validated_data)
-        return Response(self.get_serializer(store).data)
-
-
-# Mounted by config/api_router.py under /api/v1/, before the router (stores/me/ must win
-# over stores/{ref}/).
-store_urlpatterns = [path("stores/me/", MyStoreView.as_view(), name="store-me")]
+        data = self.validated_input(StoreUpdateInput, partial=True)
+        return self.answer(services.store_update(store=store, data=data))

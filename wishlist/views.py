@@ -2,7 +2,7 @@
 link, and the public read-only view of a shared list. Parse -> call a service ->
 serialize; the rules live in wishlist/services.py."""
 
-from django.urls import path, reverse
+from django.urls import reverse
 from drf_spectacular.utils import OpenApiResponse, extend_schema
 from rest_framework import mixins, status
 from rest_framework.generics import GenericAPIView
@@ -13,6 +13,7 @@ from cart.selectors import cart_summary
 from cart.serializers import CartSerializer
 from cart.views import CART_TOKEN_PARAMETER, cart_token_from
 from core.filters import OrderingFilter
+from core.mixins import ServiceViewMixin
 from core.serializers import ErrorSerializer
 from wishlist import services
 from wishlist.exceptions import SharedWishlistNotFound
@@ -31,7 +32,7 @@ from wishlist.serializers import (
 )
 
 
-class _WishlistAPIView(GenericAPIView):
+class _WishlistAPIView(ServiceViewMixin, GenericAPIView):
     permission_classes = [IsAuthenticated]
     serializer_class = WishlistItemSerializer
     filter_backends = [OrderingFilter]
@@ -65,14 +66,10 @@ class WishlistView(mixins.ListModelMixin, _WishlistAPIView):
         },
     )
     def post(self, request):
-        serializer = WishlistAddInput(data=request.data)
-        serializer.is_valid(raise_exception=True)
-        item, created = services.wishlist_add_item(user=request.user, **serializer.validated_data)
+        data = self.validated_input(WishlistAddInput)
+        item, created = services.wishlist_add_item(user=request.user, **data)
         item = self.get_queryset().get(pk=item.pk)
-        return Response(
-            self.get_serializer(item).data,
-            status=status.HTTP_201_CREATED if created else status.HTTP_200_OK,
-        )
+        return self.answer(item, status.HTTP_201_CREATED if created else status.HTTP_200_OK)
 
 
 class WishlistItemView(_WishlistAPIView):
@@ -106,15 +103,13 @@ class WishlistMoveToCartView(_WishlistAPIView):
         },
     )
     def post(self, request, item_id):
-        serializer = WishlistMoveToCartInput(data=request.data)
-        serializer.is_valid(raise_exception=True)
         cart = services.wishlist_item_move_to_cart(
             user=request.user,
             item_id=item_id,
             cart_token=cart_token_from(request),
-            **serializer.validated_data,
+            **self.validated_input(WishlistMoveToCartInput),
         )
-        return Response(self.get_serializer(cart_summary(cart=cart)).data)
+        return self.answer(cart_summary(cart=cart))
 
 
 class WishlistShareView(_WishlistAPIView):
@@ -135,9 +130,9 @@ class WishlistShareView(_WishlistAPIView):
         wishlist, created = services.wishlist_share(user=request.user)
         token = wishlist.share_token
         url = request.build_absolute_uri(reverse("api:wishlist-shared", args=[token]))
-        return Response(
-            self.get_serializer({"token": token, "url": url}).data,
-            status=status.HTTP_201_CREATED if created else status.HTTP_200_OK,
+        return self.answer(
+            {"token": token, "url": url},
+            status.HTTP_201_CREATED if created else status.HTTP_200_OK,
         )
 
     @extend_schema(
@@ -170,17 +165,3 @@ class SharedWishlistView(mixins.ListModelMixin, _WishlistAPIView):
     )
     def get(self, request, token):
         return self.list(request)
-
-
-# Mounted by config/api_router.py under /api/v1/, before the router.
-wishlist_urlpatterns = [
-    path("wishlist/", WishlistView.as_view(), name="wishlist"),
-    path("wishlist/share/", WishlistShareView.as_view(), name="wishlist-share"),
-    path("wishlist/shared/<str:token>/", SharedWishlistView.as_view(), name="wishlist-shared"),
-    path("wishlist/<uuid:item_id>/", WishlistItemView.as_view(), name="wishlist-item"),
-    path(
-        "wishlist/<uuid:item_id>/move-to-cart/",
-        WishlistMoveToCartView.as_view(),
-        name="wishlist-item-move-to-cart",
-    ),
-]

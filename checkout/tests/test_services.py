@@ -7,11 +7,14 @@ import pytest
 from django.utils import timezone
 
 from accounts.tests.factories import UserFactory
+from cart.models import Cart
+from cart.tests.factories import CartFactory, CartItemFactory
 from catalog.models import Product
 from catalog.tests.factories import ProductFactory
-from checkout.services import order_cancel, order_place
+from checkout.services import order_cancel, order_place, order_place_from_request_cart
 from core.exceptions import BusinessValidationError, InsufficientStock, InvalidTransition
 from orders.models import Order, OrderStatus
+from orders.serializers import OrderSerializer
 from orders.services import TRANSITIONS, order_deliver, order_mark_paid, order_ship
 from orders.tests.factories import ADDRESS, OrderFactory, cart_lines, fill_cart, stock_of
 from payments.models import Payment, PaymentStatus, Refund
@@ -290,3 +293,39 @@ def test_a_failed_refund_leaves_the_paid_order_as_it_was(staff, monkeypatch):
     order.refresh_from_db()
     assert order.status == OrderStatus.PAID
     assert stock_of(product) == 3
+
+
+# --- checkout of the cart a request works on --------------------------------------------
+
+
+def test_checkout_of_the_request_cart_merges_the_guest_cart_sent_along_first(user):
+    mine, guests = ProductFactory(), ProductFactory()
+    fill_cart(user, {mine: 1})
+    guest_cart = CartFactory(guest=True)
+    CartItemFactory(cart=guest_cart, product=guests, quantity=2)
+
+    order = order_place_from_request_cart(
+        user=user, token=guest_cart.token, shipping_address=ADDRESS
+    )
+
+    assert {item.product_id: item.quantity for item in order.items.all()} == {
+        mine.pk: 1,
+        guests.pk: 2,
+    }
+    assert not Cart.objects.filter(pk=guest_cart.pk).exists()
+
+
+def test_the_order_placed_from_the_request_cart_serializes_without_a_query(
+    user, rf, django_assert_num_queries
+):
+    # What lets the view build its answer after the commit: nothing left to read.
+    fill_cart(user, {ProductFactory(): 1, ProductFactory(): 2})
+    request = rf.post("/api/v1/orders/")
+    request.user = user
+
+    order = order_place_from_request_cart(user=user, token=None, shipping_address=ADDRESS)
+    with django_assert_num_queries(0):
+        data = OrderSerializer(order, context={"request": request}).data
+
+    assert len(data["items"]) == 2
+    assert len(data["fulfilments"]) == 2  # one per store
