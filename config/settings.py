@@ -528,6 +528,7 @@ SPECTACULAR_SETTINGS = {
         "OrderStatusEnum": "orders.models.OrderStatus",
         "CountryCodeEnum": "core.countries.COUNTRY_CODES",
         "ErrorCodeEnum": "core.exceptions.ErrorCode",
+        "ConsultationStatusEnum": "consultations.models.ConsultationStatus",
     },
 }
 

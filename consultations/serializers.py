@@ -141,7 +141,7 @@ class CompleteInput(serializers.Serializer):
     recommended_products = _Recommendation(many=True, max_length=50, required=False, default=list)
 
 
-class RecommendedProductSerializer(serializers.ModelSerializer):
+class RegimenItemSerializer(serializers.ModelSerializer):
     class Meta:
         model = RecommendedProduct
         fields = ["product_id", "product_name", "note"]
@@ -155,7 +155,7 @@ class ConsultationSerializer(serializers.ModelSerializer):
     order_id = serializers.UUIDField(read_only=True)
     join_url = serializers.SerializerMethodField()
     free_cancellation_until = serializers.SerializerMethodField()
-    recommended_products = RecommendedProductSerializer(
+    recommended_products = RegimenItemSerializer(
         source="recommendations", many=True, read_only=True
     )
     status = serializers.ChoiceField(choices=ConsultationStatus.choices, read_only=True)
