@@ -63,6 +63,9 @@ lint: venv ## ruff check + ruff format --check + the layer contracts (lint-impor
 lint-imports: venv ## Check that apps import only the layers below them (.importlinter)
 	$(VENV)/bin/lint-imports
 
+typecheck: venv ## mypy with the Django and DRF plugins on every services.py and selectors.py
+	$(DEV) $(VENV)/bin/mypy
+
 format: venv ## Fix what ruff can fix and format the code
 	$(VENV)/bin/ruff check --fix .
 	$(VENV)/bin/ruff format .
