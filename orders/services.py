@@ -41,7 +41,7 @@ FULFILMENT_TRANSITIONS: dict[str, frozenset[str]] = {
     FulfilmentStatus.CANCELLED: frozenset(),
 }
 # The timestamp each status sets when entered (orders and fulfilments alike).
-_STAMP = {
+_STAMP: dict[str, str] = {
     OrderStatus.PAID: "paid_at",
     OrderStatus.SHIPPED: "shipped_at",
     OrderStatus.DELIVERED: "delivered_at",

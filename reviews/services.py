@@ -172,6 +172,7 @@ def review_create(*, user, product_id: UUID, rating: int, comment: str = "") -> 
     product = _lock_product(product_id)
     if product is None or not product.is_sellable:
         raise BusinessValidationError({"product": [PRODUCT_NOT_REVIEWABLE]}, PRODUCT_NOT_REVIEWABLE)
+    assert product.store is not None  # a sellable product has an approved store
     if product.store.owner_id == user.pk:
         raise OwnProductReview()
     if _already_reviewed(product_id=product.pk, user=user):
