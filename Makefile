@@ -27,8 +27,8 @@ SCHEMA_FILE ?= $(or $(TMPDIR),/tmp)/marketplace-schema.yml
 DEV := DEBUG=True
 
 .DEFAULT_GOAL := help
-.PHONY: help venv run test test-postgres lint format schema migrations-check check-deploy \
-	seed bench clean
+.PHONY: help venv run test test-postgres lint lint-imports typecheck format schema migrations-check \
+	check-deploy seed bench clean
 
 help: ## List the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-18s %s\n", $$1, $$2}'
@@ -55,9 +55,16 @@ test: venv ## Run the whole test suite with a coverage report (SQLite unless DAT
 test-postgres: venv ## Run the whole test suite on PostgreSQL (pytest-django creates test_postgres)
 	$(DEV) DATABASE_URL=$(POSTGRES_URL) $(PY) -m pytest --create-db $(PYTEST_ARGS)
 
-lint: venv ## ruff check + ruff format --check
+lint: venv ## ruff check + ruff format --check + the layer contracts (lint-imports)
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/ruff format --check .
+	$(VENV)/bin/lint-imports
+
+lint-imports: venv ## Check that apps import only the layers below them (.importlinter)
+	$(VENV)/bin/lint-imports
+
+typecheck: venv ## mypy with the Django and DRF plugins on every services.py and selectors.py
+	$(DEV) $(VENV)/bin/mypy
 
 format: venv ## Fix what ruff can fix and format the code
 	$(VENV)/bin/ruff check --fix .

@@ -4,7 +4,7 @@ token revocation) holds whichever door a change comes through."""
 
 import uuid
 from functools import partial
-from typing import Any
+from typing import Any, cast
 
 from django.contrib.auth import password_validation
 from django.contrib.auth.tokens import default_token_generator
@@ -66,7 +66,8 @@ def _validate_password(password: str, *, user: User, profile: Profile | None, fi
                     max_similarity=validator.max_similarity,
                 )
                 try:
-                    names.validate(password, profile)
+                    # It reads the attributes of any object, the profile here.
+                    names.validate(password, profile)  # type: ignore[arg-type]
                 except DjangoValidationError as exc:
                     errors.extend(exc.messages)
     if errors:
@@ -88,7 +89,13 @@ def _ensure_may_change_roles(
     if is_staff is not None and is_staff != current_staff:
         raise RoleChangeForbidden()
     privileged = user is not None and (user.is_staff or user.is_superuser)
-    if privileged and user != by and is_active is not None and is_active != user.is_active:
+    if (
+        privileged
+        and user is not None
+        and user != by
+        and is_active is not None
+        and is_active != user.is_active
+    ):
         # Switching a staff account off is revoking staff by another name.
         raise RoleChangeForbidden(_("Only a superuser may deactivate or reactivate staff."))
 
@@ -237,7 +244,8 @@ def refresh_token_rotate(*, token: RefreshToken) -> dict[str, str]:
     tokens = {"access": str(token.access_token)}
     if jwt_settings.ROTATE_REFRESH_TOKENS:
         if jwt_settings.BLACKLIST_AFTER_ROTATION:
-            _blacklisted, created = token.blacklist()
+            # simplejwt annotates blacklist() as the row; it returns get_or_create's pair.
+            _blacklisted, created = cast("tuple[BlacklistedToken, bool]", token.blacklist())
             if not created:  # another request rotated this very token a moment ago
                 raise RefreshTokenRefused("blacklisted")
         token.set_jti()

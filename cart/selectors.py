@@ -61,7 +61,7 @@ class CartSummary:
 
 
 def token_is_well_formed(token: str | None) -> bool:
-    return bool(token) and _TOKEN_RE.fullmatch(token) is not None
+    return bool(token and _TOKEN_RE.fullmatch(token))
 
 
 def cart_guest_get(*, token: str | None) -> Cart | None:
@@ -117,17 +117,17 @@ def cart_lines(*, cart: Cart) -> list[CartLine]:
 
 
 def _cart_discount(
-    *, cart: Cart, subtotal: Decimal, currency: str | None
+    *, cart: Cart, coupon: Coupon, subtotal: Decimal, currency: str | None
 ) -> tuple[Decimal, str | None]:
     """The one place the cart's coupon is priced for its totals: (the discount, None)
     while the coupon applies to the cart as it is now, (0, why not) when it no longer
     does (expired, below its minimum, used up...). Showing the cart never fails for it:
     checkout is where an invalid coupon refuses (checkout.services)."""
     owner = cart.user if cart.user_id else None
-    problem = coupon_problem(coupon=cart.coupon, user=owner, subtotal=subtotal, currency=currency)
+    problem = coupon_problem(coupon=coupon, user=owner, subtotal=subtotal, currency=currency)
     if problem is not None:
         return ZERO, problem.message
-    return coupon_discount(coupon=cart.coupon, subtotal=subtotal), None
+    return coupon_discount(coupon=coupon, subtotal=subtotal), None
 
 
 def cart_totals(*, cart: Cart | None, lines: list[CartLine] | None = None) -> CartTotals:
@@ -141,8 +141,10 @@ def cart_totals(*, cart: Cart | None, lines: list[CartLine] | None = None) -> Ca
     currency = lines[0].product.currency if lines else None
     coupon = cart.coupon if cart is not None and cart.coupon_id else None
     discount, coupon_reason = ZERO, None
-    if coupon is not None:
-        discount, coupon_reason = _cart_discount(cart=cart, subtotal=subtotal, currency=currency)
+    if cart is not None and coupon is not None:
+        discount, coupon_reason = _cart_discount(
+            cart=cart, coupon=coupon, subtotal=subtotal, currency=currency
+        )
     discount = min(quantize_money(discount), subtotal)
     return CartTotals(
         item_count=sum(line.quantity for line in lines),

@@ -7,6 +7,7 @@ requests on one cart run one after the other instead of both checking, then both
 import secrets
 from datetime import timedelta
 from decimal import Decimal
+from typing import Literal, overload
 from uuid import UUID
 
 from django.db import transaction
@@ -150,6 +151,10 @@ def cart_merge_guest(*, user, token: str | None) -> Cart | None:
     return user_cart
 
 
+@overload
+def cart_for_request(*, user, token: str | None, create: Literal[True]) -> Cart: ...
+@overload
+def cart_for_request(*, user, token: str | None, create: bool) -> Cart | None: ...
 def cart_for_request(*, user, token: str | None, create: bool) -> Cart | None:
     """The cart a request works on. An authenticated caller gets their own cart, into
     which a guest cart they send the token of is merged first; a guest gets the cart of

@@ -120,7 +120,7 @@ def _category_parent_map() -> dict[UUID, UUID | None]:
 
 def category_descendant_ids(*, category_ids: Iterable[UUID]) -> set[UUID]:
     """The given categories and all their subcategories at any depth."""
-    children: dict[UUID, list[UUID]] = {}
+    children: dict[UUID | None, list[UUID]] = {}
     for category_id, parent_id in _category_parent_map().items():
         children.setdefault(parent_id, []).append(category_id)
     found: set[UUID] = set()

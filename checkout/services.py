@@ -111,7 +111,7 @@ def _check_lines(lines: list[CartItem]) -> str:
     closed = [
         line.product.name
         for line in lines
-        if line.product.store_id is None or not line.product.store.is_approved
+        if line.product.store is None or not line.product.store.is_approved
     ]
     if closed:
         raise BusinessValidationError(
@@ -147,7 +147,7 @@ def _insufficient_lines(failed: list[CartItem]) -> list[dict]:
                 "product_id": str(line.product_id),
                 "name": product.name if product else line.product.name,
                 "requested": line.quantity,
-                "available": product.stock_quantity if sellable else 0,
+                "available": product.stock_quantity if product and sellable else 0,
                 "reason": "insufficient_stock" if sellable else "unavailable",
             }
         )
@@ -231,7 +231,7 @@ def _claim_coupon(
     again now, for this user, its use counted atomically. After the stock deductions:
     every checkout takes cart, products, then coupon row locks (and a cancel products,
     then coupon). Raises CouponUsedUp (409), CouponNotApplicable (400 on `coupon`)."""
-    if cart.coupon_id is None:
+    if cart.coupon is None:
         return ZERO, None
     coupon, discount = coupon_claim(
         coupon=cart.coupon, user=user, subtotal=subtotal, currency=currency
@@ -315,7 +315,7 @@ def order_place(*, user, shipping_address: dict) -> Order:
     applies), UnpaidOrdersLimit, InsufficientStock and CouponUsedUp (409). A refusal
     changes nothing."""
     cart, lines = _lock_cart(user)
-    if not lines:
+    if cart is None or not lines:  # no cart has no lines
         raise BusinessValidationError({"cart": ["The cart is empty."]})
     _check_unpaid_caps(user=user, units=sum(line.quantity for line in lines))
     currency = _check_lines(lines)

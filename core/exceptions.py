@@ -8,6 +8,7 @@ error of the whole input is under `non_field_errors`.
 """
 
 import logging
+from typing import Any
 
 from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
 from django.core.exceptions import (
@@ -199,7 +200,7 @@ def error_body(code: ErrorCode, detail: str, errors: dict | None = None, **extra
     """The SPEC error shape; `extra` adds context a client can act on (e.g. the `lines`
     of an insufficient_stock answer). A validation error always gets `errors` (the detail
     under `non_field_errors` when no field is named)."""
-    body = {"code": str(code), "detail": str(detail)}
+    body: dict[str, Any] = {"code": str(code), "detail": str(detail)}
     if code == ErrorCode.VALIDATION_ERROR:
         errors = flatten_errors(errors) if errors else {NON_FIELD_ERRORS: [str(detail)]}
     if errors is not None:

@@ -2,10 +2,19 @@
 input serializer, call the service (the one line that is the view's own), answer with an
 output serializer. For GenericAPIView and GenericViewSet subclasses."""
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from rest_framework import serializers, status
 from rest_framework.response import Response
+
+if TYPE_CHECKING:  # what the mixins are mixed into, for the type checker only
+    from rest_framework.generics import GenericAPIView
+    from rest_framework.viewsets import GenericViewSet
+
+    _View = GenericAPIView
+    _ViewSet = GenericViewSet
+else:
+    _View = _ViewSet = object
 
 # The mixins have no class docstring: the schema would show it as the description of
 # every view that has none of its own.
@@ -13,7 +22,7 @@ from rest_framework.response import Response
 
 # validated_input() and answer(); both build their serializer with the view's context (the
 # request, for absolute URLs and what the caller may see).
-class ServiceViewMixin:
+class ServiceViewMixin(_View):
     # What the writes accept and what the answers show; a call may name another.
     input_serializer_class: type[serializers.BaseSerializer] | None = None
     output_serializer_class: type[serializers.BaseSerializer] | None = None
@@ -60,7 +69,7 @@ class ServiceViewMixin:
 # saved object, and perform_destroy_service(instance). The writes accept
 # input_serializer_class (also what the schema shows for them); every answer is
 # output_serializer_class.
-class ServiceWriteMixin(ServiceViewMixin):
+class ServiceWriteMixin(ServiceViewMixin, _ViewSet):
     write_actions = frozenset({"create", "update", "partial_update"})
 
     def get_serializer_class(self):

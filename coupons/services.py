@@ -210,6 +210,7 @@ def coupon_claim(
                 reason=INACTIVE, message=f"The coupon {code} is not active.", field=field
             )
         raise CouponUsedUp(f"The coupon {current.code} has reached its usage limit.")
+    assert current is not None  # the UPDATE above counted its row, locked until commit
     # Read under the row lock just taken: the rules below see the coupon as staff last
     # saved it. The per-user count is made here too, so two checkouts of one user
     # serialize on the lock and the second one counts the first one's redemption.

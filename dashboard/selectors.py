@@ -210,7 +210,7 @@ def _product_row(row: dict) -> dict:
     }
 
 
-def _low_stock(*, seller, threshold: int) -> list[dict]:
+def _low_stock(*, seller, threshold: int) -> list:
     products = Product.objects.filter(
         is_active=True, is_deleted=False, stock_quantity__lte=threshold
     )
@@ -264,8 +264,10 @@ def _store_sales(*, window: MetricsWindow, store_id) -> dict[str, dict]:
             commission=quantize_money(row["commission"]),
             refunds=quantize_money(row["refunds"]),
         )
-    for row in earned:
-        sales.setdefault(row["currency"], _no_sales())["net_earnings"] = quantize_money(row["net"])
+    for entry in earned:
+        sales.setdefault(entry["currency"], _no_sales())["net_earnings"] = quantize_money(
+            entry["net"]
+        )
     return dict(sorted(sales.items())) or {settings.DEFAULT_CURRENCY: _no_sales()}
 
 

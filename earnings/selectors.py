@@ -41,10 +41,11 @@ class CommissionSchedule:
         """The rate of the most specific rule: store and category (the nearest category up
         the tree), then store, then category (nearest first), then the default."""
         chain = self._chain(category_id)
-        for category in chain:
-            rate = self.by_store_category.get((store_id, category))
-            if rate is not None:
-                return rate
+        if store_id is not None:  # a rule of a store and a category names both
+            for category in chain:
+                rate = self.by_store_category.get((store_id, category))
+                if rate is not None:
+                    return rate
         if store_id in self.by_store:
             return self.by_store[store_id]
         for category in chain:
@@ -130,12 +131,9 @@ def store_balances(*, store_id: UUID, at=None) -> list[Balance]:
 
 def store_available(*, store_id: UUID, currency: str, at=None) -> Decimal:
     """What the store may be paid now in `currency`: matured entries, payouts included."""
-    total = (
-        LedgerEntry.objects.filter(matured_q(at=at), store_id=store_id, currency=currency)
-        .aggregate(total=Coalesce(Sum("amount"), ZERO))
-        .get("total")
-    )
-    return total
+    return LedgerEntry.objects.filter(
+        matured_q(at=at), store_id=store_id, currency=currency
+    ).aggregate(total=Coalesce(Sum("amount"), ZERO))["total"]
 
 
 def ledger_list_for(*, store_id: UUID) -> QuerySet[LedgerEntry]:

@@ -321,12 +321,13 @@ def payouts_run() -> PayoutRun:
     for payout in Payout.objects.filter(status=PayoutStatus.PROCESSING).order_by("created_at"):
         run.resent.append(payout)
     for store_id, currency in stores_with_available_money():
+        opened: Payout | None
         try:
-            payout = payout_open(store_id=store_id, currency=currency)
+            opened = payout_open(store_id=store_id, currency=currency)
         except IntegrityError:  # another run opened this store's payout a moment ago
-            payout = None
-        if payout is not None:
-            run.opened.append(payout)
+            opened = None
+        if opened is not None:
+            run.opened.append(opened)
     for payout in [*run.resent, *run.opened]:
         sent = payout_send(payout=payout)
         if sent.status == PayoutStatus.PAID:

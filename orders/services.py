@@ -48,7 +48,7 @@ FULFILMENT_TRANSITIONS: dict[str, frozenset[str]] = {
     FulfilmentStatus.CANCELLED: frozenset(),
 }
 # The timestamp each status sets when entered (orders and fulfilments alike).
-_STAMP = {
+_STAMP: dict[str, str] = {
     OrderStatus.PAID: "paid_at",
     OrderStatus.SHIPPED: "shipped_at",
     OrderStatus.DELIVERED: "delivered_at",
@@ -60,17 +60,22 @@ def can_transition(*, current: str, to: str) -> bool:
     return to in TRANSITIONS[current]
 
 
+def _check_transition(*, order: Order, to: str) -> None:
+    """Raises InvalidTransition unless the order's status may become `to`."""
+    if not can_transition(current=order.status, to=to):
+        raise InvalidTransition(
+            f"An order that is {order.status} cannot become {to}.",
+            extra={"status": order.status},
+        )
+
+
 def _transition(*, order: Order, to: str, locked: bool = False, **fields) -> tuple[Order, str]:
     """Lock the order row (unless the caller already holds the lock), move it to `to` and
     return (the locked order, the previous status); raises InvalidTransition."""
     if not locked:
         order = Order.objects.select_for_update().get(pk=order.pk)
     previous = order.status
-    if not can_transition(current=previous, to=to):
-        raise InvalidTransition(
-            f"An order that is {previous} cannot become {to}.",
-            extra={"status": previous},
-        )
+    _check_transition(order=order, to=to)
     order.status = to
     setattr(order, _STAMP[to], timezone.now())
     for name, value in fields.items():
@@ -232,11 +237,7 @@ def order_ship(*, order: Order, by, tracking_number: str, carrier: str) -> Order
         )
         queue_order_email(order, "shipped")
         return order
-    if not can_transition(current=order.status, to=OrderStatus.SHIPPED):
-        raise InvalidTransition(
-            f"An order that is {order.status} cannot become shipped.",
-            extra={"status": order.status},
-        )
+    _check_transition(order=order, to=OrderStatus.SHIPPED)
     for fulfilment in fulfilments:
         if fulfilment.status == FulfilmentStatus.PAID:
             fulfilment_transition(
@@ -261,11 +262,7 @@ def order_deliver(*, order: Order, by) -> Order:
     if not fulfilments:
         order, _ = _transition(order=order, to=OrderStatus.DELIVERED, locked=True)
         return order
-    if not can_transition(current=order.status, to=OrderStatus.DELIVERED):
-        raise InvalidTransition(
-            f"An order that is {order.status} cannot become delivered.",
-            extra={"status": order.status},
-        )
+    _check_transition(order=order, to=OrderStatus.DELIVERED)
     for fulfilment in fulfilments:
         if fulfilment.status == FulfilmentStatus.SHIPPED:
             fulfilment_transition(fulfilment=fulfilment, to=FulfilmentStatus.DELIVERED)

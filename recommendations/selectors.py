@@ -111,7 +111,7 @@ def _fallback_similar(*, product: Product, limit: int) -> list[tuple[str, float,
         .values_list("id", "same_brand", "average_rating")[:limit]
     )
     category = product.category.name
-    brand = product.brand.name if product.brand_id else ""
+    brand = product.brand.name if product.brand is not None else ""
     result = []
     for pk, is_same_brand, rating in candidates:
         reason = f"Same category ({category})"
@@ -221,7 +221,7 @@ def user_recommendations(*, user, limit: int = DEFAULT_LIMIT) -> list[Recommenda
         .values("product_id")[:USER_MAX_SOURCES]
     )
     recent_wished = _wished_ids(user).order_by("-created_at")[:USER_MAX_SOURCES]
-    rows = (
+    recommended = (
         ProductRecommendation.objects.filter(
             Q(kind=RecommendationKind.BOUGHT_TOGETHER, product_id__in=recent_bought)
             | Q(kind=RecommendationKind.SIMILAR, product_id__in=recent_wished),
@@ -234,7 +234,7 @@ def user_recommendations(*, user, limit: int = DEFAULT_LIMIT) -> list[Recommenda
         .order_by("-score", "id")
     )
 
-    rows = list(rows)
+    rows = list(recommended)
     top_by_source: dict[tuple[UUID, str], float] = {}
     for row in rows:
         key = (row.product_id, row.kind)

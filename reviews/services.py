@@ -76,6 +76,17 @@ def _check_comment(comment: str) -> str:
     return comment
 
 
+def _lock_in_pk_order(model, ids: list[UUID]) -> list[UUID]:
+    """Lock these rows (no key) in primary-key order, the order of every rating refresh;
+    returns the ids of the ones that still exist."""
+    return list(
+        model.objects.select_for_update(no_key=True)
+        .filter(pk__in=ids)
+        .order_by("pk")
+        .values_list("pk", flat=True)
+    )
+
+
 def _rating_fields(*, of: str = "product") -> dict:
     """average_rating and review_count of each row as SQL: correlated subqueries over the
     approved reviews of the product (`of="product"`) or of the store's products that are
@@ -115,12 +126,7 @@ def product_ratings_refresh(*, product_ids: Iterable[UUID], stores: bool = True)
     ids = sorted(set(product_ids))
     if not ids:
         return 0
-    locked = list(
-        Product.objects.select_for_update(no_key=True)
-        .filter(pk__in=ids)
-        .order_by("pk")
-        .values_list("pk", flat=True)
-    )
+    locked = _lock_in_pk_order(Product, ids)
     if not locked:
         return 0
     updated = Product.objects.filter(pk__in=locked).update(**_rating_fields())
@@ -142,12 +148,7 @@ def store_ratings_refresh(*, store_ids: Iterable[UUID | None]) -> int:
     ids = sorted({pk for pk in store_ids if pk is not None})
     if not ids:
         return 0
-    locked = list(
-        Store.objects.select_for_update(no_key=True)
-        .filter(pk__in=ids)
-        .order_by("pk")
-        .values_list("pk", flat=True)
-    )
+    locked = _lock_in_pk_order(Store, ids)
     stores_changed()
     return Store.objects.filter(pk__in=locked).update(**_rating_fields(of="store"))
 
@@ -172,6 +173,7 @@ def review_create(*, user, product_id: UUID, rating: int, comment: str = "") -> 
     product = _lock_product(product_id)
     if product is None or not product.is_sellable:
         raise BusinessValidationError({"product": [PRODUCT_NOT_REVIEWABLE]}, PRODUCT_NOT_REVIEWABLE)
+    assert product.store is not None  # a sellable product has an approved store
     if product.store.owner_id == user.pk:
         raise OwnProductReview()
     if _already_reviewed(product_id=product.pk, user=user):

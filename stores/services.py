@@ -335,7 +335,7 @@ def store_update(*, store: Store, data: dict) -> Store:
     store.full_clean(exclude=["owner"], validate_unique=False, validate_constraints=False)
     store.save(update_fields=[*changed, "updated_at"])
     stores_changed()
-    if old_logo and old_logo.name != store.logo.name:
+    if old_logo and old_logo.name and old_logo.name != store.logo.name:
         storage, name = old_logo.storage, old_logo.name
         transaction.on_commit(lambda: storage.delete(name), robust=True)
     return store
