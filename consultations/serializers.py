@@ -89,12 +89,21 @@ class SlotQuery(serializers.Serializer):
         return attrs
 
 
+class _LocalDateTime(serializers.DateTimeField):
+    """Written with the offset the datetime carries (the dermatologist's), not converted
+    to the server's zone."""
+
+    def to_representation(self, value):
+        return value.isoformat()
+
+
 class SlotsSerializer(serializers.Serializer):
     service = serializers.UUIDField()
     timezone = serializers.CharField()
     duration_minutes = serializers.IntegerField()
     slots = serializers.ListField(
-        child=serializers.DateTimeField(), help_text="Free start times, with their offsets."
+        child=_LocalDateTime(),
+        help_text="Free start times in the dermatologist's time zone, with its offset.",
     )
 
 

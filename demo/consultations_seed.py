@@ -116,7 +116,7 @@ def consultations_ensure() -> int:
     short, full = (ConsultationService.objects.get(store=store, name=name) for name, *_ in SERVICES)
     past = _book_and_pay(customer=customer, service=full, days_ahead=3)
     # Ten days ago, then completed with its regimen.
-    shift = past.starts_at - (timezone.now() - timedelta(days=10))
+    shift = timedelta(days=13)  # three days ahead, now ten days ago, at the same hour
     Consultation.objects.filter(pk=past.pk).update(
         starts_at=past.starts_at - shift, ends_at=past.ends_at - shift
     )
