@@ -354,9 +354,7 @@ CONSULTATION_MAX_HOLDS_PER_CUSTOMER = config(
 # A customer's cancellation is refunded up to this many hours before the start.
 CONSULTATION_FREE_CANCEL_HOURS = config("CONSULTATION_FREE_CANCEL_HOURS", default=24, cast=int)
 # The room's join_url is shown from this many minutes before the start until its end.
-CONSULTATION_JOIN_WINDOW_MINUTES = config(
-    "CONSULTATION_JOIN_WINDOW_MINUTES", default=10, cast=int
-)
+CONSULTATION_JOIN_WINDOW_MINUTES = config("CONSULTATION_JOIN_WINDOW_MINUTES", default=10, cast=int)
 CONSULTATION_URL = config("CONSULTATION_URL", default="http://localhost:3000/consultations/{id}/")
 VIDEO_PROVIDER = config("VIDEO_PROVIDER", default="jitsi")
 if VIDEO_PROVIDER not in ("jitsi",):
