@@ -45,6 +45,7 @@ from orders.models import Fulfilment, FulfilmentStatus, Order, OrderStatus
 from orders.services import (
     ORDER_CANCELLING,
     ORDER_PAID,
+    ORDER_SHIPPING,
     fulfilment_transition,
     lock_order,
     order_status_sync,
@@ -321,10 +322,18 @@ def _mark_cancelled(consultation: Consultation, *, by_id, reason: str, refunded:
     _queue_email(consultation, "cancelled")
 
 
+def _on_order_shipping(*, order_id) -> None:
+    if Consultation.objects.filter(order_id=order_id).exists():
+        raise InvalidTransition(
+            "A consultation is not shipped: it is delivered when the dermatologist completes it."
+        )
+
+
 def subscribe_to_orders() -> None:
     """Follow the orders' events (AppConfig.ready)."""
     subscribe(ORDER_PAID, _on_order_paid)
     subscribe(ORDER_CANCELLING, _on_order_cancelling)
+    subscribe(ORDER_SHIPPING, _on_order_shipping)
 
 
 # --- the customer's changes ------------------------------------------------------------------

@@ -30,6 +30,9 @@ logger = logging.getLogger(__name__)
 # subscriber may refuse the change by raising (a DomainError the caller answers).
 ORDER_PAID = "orders.order_paid"  # order_id; the order is paid, its row locked
 ORDER_CANCELLING = "orders.order_cancelling"  # order_id, by_id (None: the system), reason
+# order_id, before any of its parts ships: a subscriber refuses an order that is not goods
+# (a booked consultation is delivered by being held, never by a carrier).
+ORDER_SHIPPING = "orders.order_shipping"
 
 # status -> the statuses it may move to. Every order status change goes through _transition.
 TRANSITIONS: dict[str, frozenset[str]] = {
@@ -197,6 +200,7 @@ def fulfilment_ship(
     tracking_number, carrier = _shipping_data(tracking_number, carrier)
     order = lock_order(fulfilment.order)
     fulfilment = Fulfilment.objects.select_for_update().get(pk=fulfilment.pk)
+    publish(ORDER_SHIPPING, order_id=order.pk)
     fulfilment_transition(
         fulfilment=fulfilment,
         to=FulfilmentStatus.SHIPPED,
@@ -226,6 +230,7 @@ def order_ship(*, order: Order, by, tracking_number: str, carrier: str) -> Order
     (either missing) and InvalidTransition."""
     tracking_number, carrier = _shipping_data(tracking_number, carrier)
     order = lock_order(order)
+    publish(ORDER_SHIPPING, order_id=order.pk)
     fulfilments = lock_fulfilments(order)
     if not fulfilments:
         order, _ = _transition(

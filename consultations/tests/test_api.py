@@ -501,3 +501,22 @@ def test_reminders_are_sent_once_the_day_and_the_hour_before(
         assert consultations_send_reminders() == 0
     subjects = sorted(m.subject.split(":")[0] for m in mail.outbox)
     assert subjects == ["In an hour", "Tomorrow"]
+
+
+def test_a_booking_s_order_cannot_be_shipped_by_the_store_or_by_staff(
+    derm_client, client_for, staff, confirmed
+):
+    fulfilment = Order.objects.get(pk=confirmed["order_id"]).fulfilments.get()
+    body = {"tracking_number": "X1", "carrier": "Post"}
+
+    by_store = derm_client.post(
+        f"/api/v1/seller/fulfilments/{fulfilment.pk}/ship/", body, format="json"
+    )
+    by_staff = client_for(staff).post(
+        f"/api/v1/orders/{confirmed['order_id']}/ship/", body, format="json"
+    )
+
+    assert by_store.status_code == 409 and by_store.json()["code"] == "invalid_transition"
+    assert by_staff.status_code == 409
+    fulfilment.refresh_from_db()
+    assert fulfilment.status == FulfilmentStatus.PAID
