@@ -31,6 +31,7 @@ from cart.services import cart_for_request
 from catalog.cache import catalog_products_changed
 from catalog.models import Product
 from core import metrics
+from core.events import publish
 from core.exceptions import (
     BusinessValidationError,
     Conflict,
@@ -45,6 +46,7 @@ from earnings.services import commission_amount, ledger_record_refund
 from orders.models import Fulfilment, FulfilmentStatus, Order, OrderItem, OrderStatus
 from orders.selectors import order_with_lines
 from orders.services import (
+    ORDER_CANCELLING,
     _transition,
     fulfilment_transition,
     lock_fulfilments,
@@ -336,6 +338,53 @@ def order_place(*, user, shipping_address: dict) -> Order:
 
 
 @transaction.atomic
+def order_place_service(
+    *, user, store, name: str, reference: str, price: Decimal, currency: str
+) -> Order:
+    """A pending one-line order for a service of `store` (a consultation): no stock, no
+    cart, no coupon, no shipping address; one fulfilment with the commission of the moment,
+    paid with the usual payments flow and earned like any sale. Raises UnpaidOrdersLimit,
+    BusinessValidationError (a price an order cannot hold)."""
+    _check_unpaid_caps(user=user, units=1)
+    unit_price = quantize_money(price)
+    if not money_fits(unit_price):
+        raise BusinessValidationError({"price": [f"The price is over {MONEY_MAX} {currency}."]})
+    rate = commission_schedule().rate_for(store_id=store.pk, category_id=None)
+    commission = commission_amount(line_total=unit_price, rate=rate)
+    order = Order.objects.create(
+        user=user,
+        email=user.email,
+        currency=currency,
+        subtotal=unit_price,
+        total=unit_price,
+        shipping_address={},
+    )
+    fulfilment = Fulfilment.objects.create(
+        order=order,
+        store=store,
+        currency=currency,
+        subtotal=unit_price,
+        total=unit_price,
+        commission=commission,
+    )
+    OrderItem.objects.create(
+        order=order,
+        fulfilment=fulfilment,
+        product=None,
+        product_name=name[:200],
+        product_slug=reference[:220],
+        unit_price=unit_price,
+        quantity=1,
+        line_total=unit_price,
+        commission_rate=rate,
+        commission_amount=commission,
+    )
+    queue_order_email(order, "placed")
+    metrics.order_placed(currency=currency)
+    return order
+
+
+@transaction.atomic
 def order_place_from_request_cart(*, user, token: str | None, shipping_address: dict) -> Order:
     """Check out the cart a request works on, in one transaction: a guest cart sent along
     (`token`) is merged into the user's first, exactly as any cart endpoint would, then
@@ -376,7 +425,8 @@ def _cancel_locked(*, order: Order, by=None, reason: str = "") -> Order:
     called while only this order's and payment's rows are locked), then restock the lines
     of every part not cancelled yet, give the coupon's use back, reverse the stores'
     earnings. Raises InvalidTransition (not pending or paid, or a part already shipped),
-    what payment_refund raises."""
+    what payment_refund raises, what an ORDER_CANCELLING subscriber raises (a booked
+    consultation's own cancellation rules)."""
     fulfilments = lock_fulfilments(order)
     shipped = [
         f for f in fulfilments if f.status in (FulfilmentStatus.SHIPPED, FulfilmentStatus.DELIVERED)
@@ -386,6 +436,8 @@ def _cancel_locked(*, order: Order, by=None, reason: str = "") -> Order:
             "Part of this order has shipped; the stores cancel what they have not shipped.",
             extra={"status": order.status},
         )
+    if order.status in (OrderStatus.PENDING, OrderStatus.PAID):
+        publish(ORDER_CANCELLING, order_id=order.pk, by_id=getattr(by, "pk", None), reason=reason)
     order, previous = _transition(
         order=order, to=OrderStatus.CANCELLED, locked=True, cancel_reason=reason[:255]
     )

@@ -14,6 +14,7 @@ urlpatterns = [
     path("", include("earnings.urls")),
     path("", include("payments.urls")),
     path("", include("conversations.urls")),
+    path("", include("consultations.urls")),
     path("", include("reviews.urls")),
     path("", include("wishlist.urls")),
     path("", include("dashboard.urls")),

@@ -67,6 +67,7 @@ INSTALLED_APPS = [
     "dashboard",
     "recommendations",
     "conversations",
+    "consultations",
     # Demo data, on top: it uses the other apps and no app uses it.
     "demo",
 ]
@@ -340,6 +341,26 @@ MESSAGE_EMAIL_DELAY_MINUTES = config("MESSAGE_EMAIL_DELAY_MINUTES", default=15, 
 # The frontend page of a conversation, linked from that email; {id} is filled in.
 CONVERSATION_URL = config("CONVERSATION_URL", default="http://localhost:3000/conversations/{id}/")
 
+# --- Consultations ----------------------------------------------------------------------
+# Slots start at least this many hours from now and at most this many days ahead.
+CONSULTATION_MIN_LEAD_HOURS = config("CONSULTATION_MIN_LEAD_HOURS", default=2, cast=int)
+CONSULTATION_HORIZON_DAYS = config("CONSULTATION_HORIZON_DAYS", default=60, cast=int)
+# An unpaid booking holds its slot this long, then the slot is free again.
+CONSULTATION_HOLD_MINUTES = config("CONSULTATION_HOLD_MINUTES", default=15, cast=int)
+# Unpaid bookings a customer may hold at once (a slot hoarder holds at most this many).
+CONSULTATION_MAX_HOLDS_PER_CUSTOMER = config(
+    "CONSULTATION_MAX_HOLDS_PER_CUSTOMER", default=2, cast=int
+)
+# A customer's cancellation is refunded up to this many hours before the start.
+CONSULTATION_FREE_CANCEL_HOURS = config("CONSULTATION_FREE_CANCEL_HOURS", default=24, cast=int)
+# The room's join_url is shown from this many minutes before the start until its end.
+CONSULTATION_JOIN_WINDOW_MINUTES = config("CONSULTATION_JOIN_WINDOW_MINUTES", default=10, cast=int)
+CONSULTATION_URL = config("CONSULTATION_URL", default="http://localhost:3000/consultations/{id}/")
+VIDEO_PROVIDER = config("VIDEO_PROVIDER", default="jitsi")
+if VIDEO_PROVIDER not in ("jitsi",):
+    raise ImproperlyConfigured("VIDEO_PROVIDER must be jitsi.")
+VIDEO_BASE_URL = config("VIDEO_BASE_URL", default="https://meet.jit.si")
+
 # --- Payments -------------------------------------------------------------------------
 # Providers a client may choose in `POST payments/`; the first is the default.
 PAYMENT_PROVIDERS = config(
@@ -392,6 +413,14 @@ CELERY_BEAT_SCHEDULE = {
         "schedule": 86400.0,
     },
     "run-payouts": {"task": "earnings.tasks.run_payouts", "schedule": 86400.0},
+    "expire-consultation-holds": {
+        "task": "consultations.tasks.expire_consultation_holds",
+        "schedule": 60.0,
+    },
+    "send-consultation-reminders": {
+        "task": "consultations.tasks.send_consultation_reminders",
+        "schedule": 300.0,
+    },
     "notify-unread-messages": {
         "task": "conversations.tasks.notify_unread_messages",
         "schedule": 60.0,
@@ -497,6 +526,7 @@ SPECTACULAR_SETTINGS = {
         "OrderStatusEnum": "orders.models.OrderStatus",
         "CountryCodeEnum": "core.countries.COUNTRY_CODES",
         "ErrorCodeEnum": "core.exceptions.ErrorCode",
+        "ConsultationStatusEnum": "consultations.models.ConsultationStatus",
     },
 }
 

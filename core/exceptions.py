@@ -42,6 +42,7 @@ class ErrorCode(models.TextChoices):
     CONFLICT = "conflict", "The request conflicts with the current state (409)."
     INSUFFICIENT_STOCK = "insufficient_stock", "Not enough stock for some lines (409)."
     INVALID_TRANSITION = "invalid_transition", "The status does not allow this change (409)."
+    SLOT_UNAVAILABLE = "slot_unavailable", "The consultation slot is not free (409)."
     IDEMPOTENCY_CONFLICT = (
         "idempotency_conflict",
         "The Idempotency-Key is in use (409) or was used with another body (422).",

@@ -22,6 +22,7 @@ from demo.catalog_seed import (
     categories_ensure,
     products_ensure,
 )
+from demo.consultations_seed import consultations_ensure
 from demo.conversations_seed import conversations_ensure
 from demo.history import History, HistoryReport, coupon_uses_recount, coupons_ensure
 from demo.marketplace_seed import payouts_ensure
@@ -36,6 +37,7 @@ FULL_RECOMMENDATIONS_LIMIT = 20_000
 @dataclass
 class SeedReport:
     conversations: int
+    consultations: int
     stores: int
     subcategories: int
     brands: int
@@ -65,11 +67,13 @@ def demo_seed(
     history = _history_ensure(customers=customers, staff=users[STAFF_EMAIL], orders=orders)
     history.customers = customers_created  # the shoppers created by this run
     conversations = conversations_ensure()
+    consultations = consultations_ensure()
     recommendations = _recommendations_compute()
     # Everything above bypassed the services: no cached catalog answer is current.
     catalog_taxonomy_changed()
     return SeedReport(
         conversations=conversations,
+        consultations=consultations,
         stores=len(stores),
         subcategories=len(leaves),
         brands=len(brands),

@@ -17,12 +17,22 @@ from django.db import transaction
 from django.utils import timezone
 
 from accounts.models import ADDRESS_FIELDS
+from core.events import publish
 from core.exceptions import BusinessValidationError, InvalidTransition
 from orders.models import Fulfilment, FulfilmentStatus, Order, OrderStatus
 from orders.tasks import send_fulfilment_email as send_fulfilment_email_task
 from orders.tasks import send_order_email as send_order_email_task
 
 logger = logging.getLogger(__name__)
+
+# Events of an order's life for the apps above (core.events), published inside the
+# transaction that makes the change, so that what a subscriber does commits with it and a
+# subscriber may refuse the change by raising (a DomainError the caller answers).
+ORDER_PAID = "orders.order_paid"  # order_id; the order is paid, its row locked
+ORDER_CANCELLING = "orders.order_cancelling"  # order_id, by_id (None: the system), reason
+# order_id, before any of its parts ships: a subscriber refuses an order that is not goods
+# (a booked consultation is delivered by being held, never by a carrier).
+ORDER_SHIPPING = "orders.order_shipping"
 
 # status -> the statuses it may move to. Every order status change goes through _transition.
 TRANSITIONS: dict[str, frozenset[str]] = {
@@ -165,6 +175,7 @@ def order_mark_paid(*, order: Order) -> Order:
             fulfilment_transition(fulfilment=fulfilment, to=FulfilmentStatus.PAID)
             queue_fulfilment_email(fulfilment, "paid")
     queue_order_email(order, "paid")
+    publish(ORDER_PAID, order_id=order.pk)
     return order
 
 
@@ -189,6 +200,7 @@ def fulfilment_ship(
     tracking_number, carrier = _shipping_data(tracking_number, carrier)
     order = lock_order(fulfilment.order)
     fulfilment = Fulfilment.objects.select_for_update().get(pk=fulfilment.pk)
+    publish(ORDER_SHIPPING, order_id=order.pk)
     fulfilment_transition(
         fulfilment=fulfilment,
         to=FulfilmentStatus.SHIPPED,
@@ -218,6 +230,7 @@ def order_ship(*, order: Order, by, tracking_number: str, carrier: str) -> Order
     (either missing) and InvalidTransition."""
     tracking_number, carrier = _shipping_data(tracking_number, carrier)
     order = lock_order(order)
+    publish(ORDER_SHIPPING, order_id=order.pk)
     fulfilments = lock_fulfilments(order)
     if not fulfilments:
         order, _ = _transition(

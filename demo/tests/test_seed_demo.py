@@ -94,7 +94,7 @@ def test_recommendations_are_computed_once_at_the_end(monkeypatch):
     calls = []
 
     def compute(**kwargs):
-        calls.append((Order.objects.count(), kwargs))
+        calls.append((Order.objects.filter(consultation__isnull=True).count(), kwargs))
         return 42
 
     monkeypatch.setattr(seed_module, "recommendations_compute", compute)

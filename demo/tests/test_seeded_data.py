@@ -171,7 +171,8 @@ def test_a_bigger_n_adds_only_the_difference(seeded):
 
 
 def test_history_has_customers_orders_in_every_status_and_their_payments(seeded):
-    assert Order.objects.count() == HISTORY_ORDERS
+    # The consultations' orders are not the history's.
+    assert Order.objects.filter(consultation__isnull=True).count() == HISTORY_ORDERS
     statuses = Counter(Order.objects.values_list("status", flat=True))
     assert set(statuses) == set(OrderStatus.values)
     assert statuses[OrderStatus.DELIVERED] > statuses[OrderStatus.PENDING]
@@ -224,6 +225,9 @@ def test_order_totals_items_payments_and_refunds_are_consistent(seeded):
             assert payment.amount_refunded == refunded
     for item in OrderItem.objects.select_related("product"):
         assert item.line_total == item.unit_price * item.quantity
+        if item.product is None:  # a consultation, a service of its store
+            assert item.product_slug.startswith("consultation-")
+            continue
         assert (item.product_name, item.product_slug) == (item.product.name, item.product.slug)
 
 
@@ -316,7 +320,7 @@ def test_more_orders_later_adds_only_the_difference(seeded):
 
     output = seed(SEEDED_PRODUCTS, batch_size=BATCH_SIZE, orders=HISTORY_ORDERS + 30)
 
-    assert Order.objects.count() == HISTORY_ORDERS + 30
+    assert Order.objects.filter(consultation__isnull=True).count() == HISTORY_ORDERS + 30
     assert first < set(Order.objects.values_list("pk", flat=True))
     assert "30 orders created" in output
     for coupon in Coupon.objects.all():
@@ -410,3 +414,19 @@ def test_running_twice_adds_no_parts_entries_or_payouts(seeded):
 
     after = (Fulfilment.objects.count(), LedgerEntry.objects.count(), Payout.objects.count())
     assert after == before
+
+
+def test_dermatologists_offer_services_and_the_customer_has_consultations(seeded, client_for):
+    from consultations.models import Consultation, ConsultationService, ConsultationStatus
+
+    customer = User.objects.get(email="customer@example.com")
+    rows = {c.status: c for c in Consultation.objects.filter(customer=customer)}
+
+    assert ConsultationService.objects.filter(store__slug="clear-skin-clinic").count() == 2
+    assert set(rows) == {ConsultationStatus.COMPLETED, ConsultationStatus.CONFIRMED}
+    completed = rows[ConsultationStatus.COMPLETED]
+    assert completed.summary and completed.recommendations.exists()
+    assert completed.order.fulfilments.get().status == "delivered"
+    assert rows[ConsultationStatus.CONFIRMED].starts_at > completed.starts_at
+    answer = client_for(customer).get("/api/v1/consultations/").json()
+    assert {row["status"] for row in answer["results"]} == {"completed", "confirmed"}

@@ -69,6 +69,10 @@ class Command(BaseCommand):
             )
         )
         self._history(report.history, report.recommendations)
+        self._say(
+            f"Conversations: {report.conversations} created; consultations: "
+            f"{report.consultations} created."
+        )
         self._say("Demo accounts (local use only):")
         printed = {spec["email"] for spec in DEMO_USERS}
         for spec in DEMO_USERS:
