@@ -592,6 +592,10 @@ SPECTACULAR_SETTINGS = {
         {"name": "health", "description": "Liveness and readiness of an instance."},
     ],
     "SERVE_INCLUDE_SCHEMA": False,
+    "POSTPROCESSING_HOOKS": [
+        "drf_spectacular.hooks.postprocess_schema_enums",
+        "core.schema.split_upload_bodies",
+    ],
     "SCHEMA_PATH_PREFIX": r"/api/v1",
     "COMPONENT_SPLIT_REQUEST": True,
     "SWAGGER_UI_DIST": "SIDECAR",

@@ -191,3 +191,13 @@ def test_an_image_upload_endpoint_still_takes_multipart(client_for, staff):
     )
 
     assert response.status_code == 201, response.json()
+
+
+def test_an_upload_body_has_a_component_per_content_type_and_is_not_required(schema):
+    body = _operation(schema, "brands/", "post")["requestBody"]
+
+    assert "required" not in body
+    assert body["content"]["application/json"]["schema"]["$ref"].endswith("/BrandInputRequest")
+    assert body["content"]["multipart/form-data"]["schema"]["$ref"].endswith(
+        "/BrandInputMultipartRequest"
+    )
