@@ -3,9 +3,10 @@ addresses, and staff management of users. Views parse, authorize, call a service
 serialize; the rules live in accounts/services.py."""
 
 from django_filters.rest_framework import DjangoFilterBackend
-from drf_spectacular.utils import OpenApiResponse, extend_schema, extend_schema_view
+from drf_spectacular.utils import OpenApiExample, OpenApiResponse, extend_schema, extend_schema_view
 from rest_framework import filters, mixins, status, viewsets
 from rest_framework.generics import GenericAPIView
+from rest_framework.parsers import MultiPartParser
 from rest_framework.permissions import AllowAny, IsAuthenticated
 from rest_framework.response import Response
 from rest_framework.throttling import ScopedRateThrottle
@@ -50,6 +51,7 @@ from accounts.services import (
 )
 from core.filters import OrderingFilter
 from core.mixins import ServiceViewMixin
+from core.parsers import JSONParser
 from core.permissions import IsStaff
 from core.routing import UUID_REGEX
 from core.serializers import ErrorSerializer
@@ -81,7 +83,16 @@ class RegisterView(PublicAuthView):
     throttle_scope = "register"
 
     @extend_schema(
-        request=RegisterInput, responses={201: UserSerializer}, summary="Create an account"
+        request=RegisterInput,
+        responses={201: UserSerializer},
+        summary="Create an account",
+        examples=[
+            OpenApiExample(
+                "A new customer",
+                request_only=True,
+                value={"email": "ada@example.com", "password": "Correct-horse-42"},
+            ),
+        ],
     )
     def post(self, request):
         user = user_create(**self.validated_input())
@@ -105,6 +116,22 @@ class TokenObtainView(jwt_views.TokenObtainPairView):
             ),
         },
         summary="Log in: exchange email and password for access and refresh tokens",
+        examples=[
+            OpenApiExample(
+                "Credentials",
+                request_only=True,
+                value={"email": "customer@example.com", "password": "Demo-customer-2026"},
+            ),
+            OpenApiExample(
+                "Tokens",
+                response_only=True,
+                status_codes=["200"],
+                value={
+                    "access": "eyJhbGciOiJIUzI1NiJ9.eyJ1c2VyX2lkIjoi…",
+                    "refresh": "eyJhbGciOi…",
+                },
+            ),
+        ],
     )
     def post(self, request, *args, **kwargs):
         email = login_username(request)
@@ -176,6 +203,8 @@ class PasswordResetConfirmView(PublicAuthView):
 class MeView(ServiceViewMixin, GenericAPIView):
     serializer_class = UserSerializer
     permission_classes = [IsAuthenticated]
+    # The avatar is an image upload: multipart as well as JSON.
+    parser_classes = [JSONParser, MultiPartParser]
 
     @extend_schema(summary="The caller's account and profile")
     def get(self, request):
@@ -215,6 +244,14 @@ class PasswordChangeView(ServiceViewMixin, GenericAPIView):
         return Response(status=status.HTTP_204_NO_CONTENT)
 
 
+@extend_schema_view(
+    list=extend_schema(summary="The caller's addresses, the default first"),
+    retrieve=extend_schema(summary="One of the caller's addresses"),
+    create=extend_schema(summary="Add an address (the first one is the default)"),
+    update=extend_schema(summary="Replace one of the caller's addresses"),
+    partial_update=extend_schema(summary="Change some fields of one of the caller's addresses"),
+    destroy=extend_schema(summary="Delete one of the caller's addresses"),
+)
 class AddressViewSet(viewsets.ModelViewSet):
     """The caller's shipping addresses. At most one is the default."""
 

@@ -2,7 +2,7 @@
 service -> serialize. A guest's cart is known by the token of the `X-Cart-Token` header;
 an authenticated caller who sends one gets that guest cart merged into theirs."""
 
-from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
+from drf_spectacular.utils import OpenApiExample, OpenApiParameter, OpenApiResponse, extend_schema
 from rest_framework import status
 from rest_framework.generics import GenericAPIView
 from rest_framework.permissions import AllowAny
@@ -90,6 +90,13 @@ class CartView(_CartAPIView):
     @extend_schema(
         operation_id="cart_add_item",
         summary="Add a product to the cart, or increase its line",
+        examples=[
+            OpenApiExample(
+                "Two of a product",
+                request_only=True,
+                value={"product_id": "0b6c8a7e-3f1d-4c55-9a8e-2d4f6b1c9e01", "quantity": 2},
+            ),
+        ],
         description=(
             "A guest without a valid token gets a new cart: its token comes back in the "
             "`X-Cart-Token` header and in `token`."

@@ -11,6 +11,7 @@ from django_filters import utils as filter_utils
 from django_filters.rest_framework import DjangoFilterBackend
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import (
+    OpenApiExample,
     OpenApiParameter,
     OpenApiResponse,
     extend_schema,
@@ -18,7 +19,7 @@ from drf_spectacular.utils import (
 )
 from rest_framework import filters, status, viewsets
 from rest_framework.decorators import action
-from rest_framework.parsers import FormParser, MultiPartParser
+from rest_framework.parsers import MultiPartParser
 from rest_framework.response import Response
 
 from catalog import services
@@ -57,6 +58,7 @@ from core.cache import serve_public_read
 from core.filters import OrderingFilter
 from core.mixins import ServiceWriteMixin
 from core.pagination import LargeListPagination, estimated_count
+from core.parsers import JSONParser
 from core.permissions import IsStaffOrReadOnly
 from core.routing import UUID_REGEX
 from core.serializers import ErrorSerializer
@@ -88,21 +90,51 @@ class _PublicCacheMixin:
         )
 
 
-def _crud_schema(name: str, input_serializer, output_serializer, conflict_on_delete=True):
+def _crud_schema(
+    plural: str,
+    singular: str,
+    input_serializer,
+    output_serializer,
+    *,
+    writers: str = "staff",
+    delete_summary: str | None = None,
+    create_examples=(),
+    conflict_on_delete=True,
+):
     delete_responses = {204: None}
     if conflict_on_delete:
         delete_responses[409] = _CONFLICT
     return extend_schema_view(
-        list=extend_schema(summary=f"List {name}"),
-        retrieve=extend_schema(summary=f"One {name[:-1]}"),
-        create=extend_schema(request=input_serializer, responses={201: output_serializer}),
-        update=extend_schema(request=input_serializer, responses=output_serializer),
-        partial_update=extend_schema(request=input_serializer, responses=output_serializer),
-        destroy=extend_schema(responses=delete_responses),
+        list=extend_schema(summary=f"List {plural}"),
+        retrieve=extend_schema(summary=f"One {singular}"),
+        create=extend_schema(
+            summary=f"Create a {singular} ({writers})",
+            request=input_serializer,
+            responses={201: output_serializer},
+            examples=list(create_examples),
+        ),
+        update=extend_schema(
+            summary=f"Replace a {singular} ({writers})",
+            request=input_serializer,
+            responses=output_serializer,
+        ),
+        partial_update=extend_schema(
+            summary=f"Change some fields of a {singular} ({writers})",
+            request=input_serializer,
+            responses=output_serializer,
+        ),
+        destroy=extend_schema(
+            summary=delete_summary or f"Delete a {singular} ({writers})",
+            responses=delete_responses,
+        ),
     )
 
 
-@_crud_schema("categories", CategoryInput, CategorySerializer)
+# JSON everywhere; images also as a multipart upload (the image field of the same body).
+_JSON_OR_UPLOAD = [JSONParser, MultiPartParser]
+
+
+@_crud_schema("categories", "category", CategoryInput, CategorySerializer)
 class CategoryViewSet(_PublicCacheMixin, ServiceWriteMixin, viewsets.ModelViewSet):
     """The category tree: public read, staff write. Deleting a category that still has
     products or subcategories is a 409."""
@@ -110,6 +142,7 @@ class CategoryViewSet(_PublicCacheMixin, ServiceWriteMixin, viewsets.ModelViewSe
     cached_reads = {"list": "category", "retrieve": "category"}
 
     permission_classes = [IsStaffOrReadOnly]
+    parser_classes = _JSON_OR_UPLOAD
     lookup_value_regex = UUID_REGEX
     input_serializer_class = CategoryInput
     output_serializer_class = CategorySerializer
@@ -132,13 +165,14 @@ class CategoryViewSet(_PublicCacheMixin, ServiceWriteMixin, viewsets.ModelViewSe
         services.category_delete(category=instance)
 
 
-@_crud_schema("brands", BrandInput, BrandSerializer)
+@_crud_schema("brands", "brand", BrandInput, BrandSerializer)
 class BrandViewSet(_PublicCacheMixin, ServiceWriteMixin, viewsets.ModelViewSet):
     """Brands: public read, staff write. Deleting a brand that has products is a 409."""
 
     cached_reads = {"list": "brand", "retrieve": "brand"}
 
     permission_classes = [IsStaffOrReadOnly]
+    parser_classes = _JSON_OR_UPLOAD
     lookup_value_regex = UUID_REGEX
     input_serializer_class = BrandInput
     output_serializer_class = BrandSerializer
@@ -165,7 +199,30 @@ _IMAGE_ID = OpenApiParameter(
 )
 
 
-@_crud_schema("products", ProductInput, ProductSerializer, conflict_on_delete=False)
+@_crud_schema(
+    "products",
+    "product",
+    ProductInput,
+    ProductSerializer,
+    writers="its seller or staff",
+    delete_summary="Delete a product (its seller or staff; a soft delete)",
+    create_examples=[
+        OpenApiExample(
+            "A serum",
+            request_only=True,
+            value={
+                "name": "Hydrating Serum",
+                "description": "Hyaluronic acid and niacinamide, fragrance free.",
+                "price": "24.90",
+                "currency": "EUR",
+                "stock_quantity": 120,
+                "category": "3e7b9c1d-5a2f-4d8e-b6c0-1f9a8e7d6c5b",
+                "brand": "8a1d2c3b-4e5f-4a6b-9c8d-7e6f5a4b3c2d",
+            },
+        )
+    ],
+    conflict_on_delete=False,
+)
 class ProductViewSet(_PublicCacheMixin, ServiceWriteMixin, viewsets.ModelViewSet):
     """Products. Everyone sees active products; sellers also their own inactive ones; staff
     all. Sellers create and change their own products, staff any. DELETE is a soft delete."""
@@ -314,7 +371,7 @@ class ProductViewSet(_PublicCacheMixin, ServiceWriteMixin, viewsets.ModelViewSet
         detail=True,
         methods=["post"],
         url_path="images",
-        parser_classes=[MultiPartParser, FormParser],
+        parser_classes=[MultiPartParser],
         filter_backends=[],
     )
     def images(self, request, pk=None):

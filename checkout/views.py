@@ -3,7 +3,7 @@ sellers' side: each store's fulfilments. Views parse, authorize, call a service 
 serialize; the rules live in checkout/services.py and orders/services.py."""
 
 from django_filters.rest_framework import DjangoFilterBackend
-from drf_spectacular.utils import OpenApiResponse, extend_schema, extend_schema_view
+from drf_spectacular.utils import OpenApiExample, OpenApiResponse, extend_schema, extend_schema_view
 from rest_framework import mixins, status, viewsets
 from rest_framework.decorators import action
 from rest_framework.permissions import IsAuthenticated
@@ -96,6 +96,26 @@ class OrderViewSet(
             ),
         },
         summary="Check out: turn the caller's cart into a pending order",
+        examples=[
+            OpenApiExample(
+                "A saved address",
+                request_only=True,
+                value={"address_id": "5f2c1d9e-7a44-4b1e-8c3a-0e9d6b2a7f10"},
+            ),
+            OpenApiExample(
+                "An address given inline",
+                request_only=True,
+                value={
+                    "shipping_address": {
+                        "full_name": "Ada Lovelace",
+                        "line1": "12 St James's Square",
+                        "city": "London",
+                        "postal_code": "SW1Y 4JH",
+                        "country": "GB",
+                    }
+                },
+            ),
+        ],
         description="Give exactly one of `address_id` and `shipping_address`. Stock is "
         "deducted, prices and product names are snapshotted, the cart is emptied and a "
         "confirmation email is sent. Unpaid orders are cancelled after a while.",

@@ -441,11 +441,9 @@ REST_FRAMEWORK = {
     ],
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
     "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer"],
-    "DEFAULT_PARSER_CLASSES": [
-        "core.parsers.JSONParser",
-        "rest_framework.parsers.MultiPartParser",
-        "rest_framework.parsers.FormParser",
-    ],
+    # JSON only, so every request body has one content type (and one shape for a client
+    # generated from the schema); the endpoints that take an image upload add multipart.
+    "DEFAULT_PARSER_CLASSES": ["core.parsers.JSONParser"],
     "DEFAULT_PAGINATION_CLASS": "core.pagination.PageNumberPagination",
     "PAGE_SIZE": config("API_PAGE_SIZE", default=20, cast=int),
     "DEFAULT_FILTER_BACKENDS": [
@@ -504,13 +502,100 @@ SIMPLE_JWT = {
 SPECTACULAR_SETTINGS = {
     "TITLE": "Marketplace API",
     "DESCRIPTION": (
-        "REST API of the marketplace: accounts, catalog, cart, orders, payments, reviews, "
-        "wishlists, coupons, metrics and recommendations. "
+        "REST API of the marketplace: accounts, stores, catalog, cart, checkout, payments, "
+        "the sellers' fulfilments, earnings and payouts, conversations, consultations, "
+        "reviews, wishlists, coupons, metrics and recommendations. "
+        "Request bodies are JSON (`application/json`); the endpoints that take an image "
+        "also accept it as `multipart/form-data`. "
         "Authenticate with `POST /api/v1/auth/token/` and send `Authorization: Bearer <access>`. "
         "Every error has the shape `{code, detail, errors?}`."
     ),
     "VERSION": "1.0.0",
+    # Every tag the operations use, with what it groups (a generated client names its
+    # modules after them).
+    "TAGS": [
+        {
+            "name": "auth",
+            "description": "Register, log in (JWT), refresh, log out, reset a password.",
+        },
+        {
+            "name": "users",
+            "description": "The caller's account, profile and addresses; staff manage users.",
+        },
+        {
+            "name": "stores",
+            "description": (
+                "Stores of brands and dermatologists: apply, review, storefronts, the owner's "
+                "store, services and free consultation slots."
+            ),
+        },
+        {"name": "categories", "description": "The category tree (public read, staff write)."},
+        {"name": "brands", "description": "Brands (public read, staff write)."},
+        {
+            "name": "products",
+            "description": (
+                "The catalog: search, filters, facets, suggestions, cursor pages, images, "
+                "promotions, recommendations."
+            ),
+        },
+        {
+            "name": "cart",
+            "description": "Guest (X-Cart-Token) and user carts, their lines and coupon.",
+        },
+        {"name": "coupons", "description": "Coupons (staff)."},
+        {
+            "name": "orders",
+            "description": (
+                "Checkout, the buyer's orders and each store's part of them; staff ship, "
+                "deliver and cancel."
+            ),
+        },
+        {
+            "name": "payments",
+            "description": "Paying an order (fake or Stripe), refunds, the Stripe webhook.",
+        },
+        {
+            "name": "seller",
+            "description": (
+                "A seller's own fulfilments, balance, ledger, payouts, availability and "
+                "consultations."
+            ),
+        },
+        {"name": "commission-rules", "description": "The platform's commission rules (staff)."},
+        {"name": "ledger", "description": "Staff adjustments of a store's ledger."},
+        {
+            "name": "payouts",
+            "description": "Payouts to the stores (staff) and the payout provider's webhook.",
+        },
+        {
+            "name": "conversations",
+            "description": (
+                "Customers and stores talking, with read state, blocks and reports (events over"
+                " the WebSocket)."
+            ),
+        },
+        {"name": "messages", "description": "Reporting a message to staff."},
+        {
+            "name": "consultation-services",
+            "description": "A dermatologist's consultation services.",
+        },
+        {
+            "name": "consultations",
+            "description": "Booking, paying, moving and cancelling video consultations; regimens.",
+        },
+        {"name": "reviews", "description": "Product reviews and their moderation."},
+        {"name": "wishlist", "description": "Wishlists, moving items to the cart, share links."},
+        {
+            "name": "dashboard",
+            "description": "Metrics for staff and sellers (JSON or CSV), the response-time KPI.",
+        },
+        {"name": "health", "description": "Liveness and readiness of an instance."},
+    ],
     "SERVE_INCLUDE_SCHEMA": False,
+    "POSTPROCESSING_HOOKS": [
+        "drf_spectacular.hooks.postprocess_schema_enums",
+        "core.schema.split_upload_bodies",
+    ],
     "SCHEMA_PATH_PREFIX": r"/api/v1",
     "COMPONENT_SPLIT_REQUEST": True,
     "SWAGGER_UI_DIST": "SIDECAR",

@@ -14,7 +14,7 @@ from drf_spectacular.utils import (
 from rest_framework import mixins, pagination, status, viewsets
 from rest_framework.decorators import action
 from rest_framework.generics import GenericAPIView
-from rest_framework.parsers import FormParser, JSONParser, MultiPartParser
+from rest_framework.parsers import MultiPartParser
 from rest_framework.permissions import IsAuthenticated
 from rest_framework.response import Response
 from rest_framework.throttling import ScopedRateThrottle
@@ -35,6 +35,7 @@ from conversations.serializers import (
 )
 from core.exceptions import BusinessValidationError, NotFound
 from core.mixins import ServiceViewMixin
+from core.parsers import JSONParser
 from core.routing import UUID_REGEX
 from core.serializers import ErrorSerializer
 from stores.models import Store
@@ -169,7 +170,7 @@ class ConversationViewSet(
         detail=True,
         methods=["get", "post"],
         pagination_class=MessageCursorPagination,
-        parser_classes=[JSONParser, MultiPartParser, FormParser],
+        parser_classes=[JSONParser, MultiPartParser],
     )
     def messages(self, request, pk=None):
         conversation = self.get_object()

@@ -1,6 +1,7 @@
 """OpenAPI generation: every operation documents the error answers it can give, and the
 schema states the constraints the server enforces."""
 
+import copy
 from decimal import Decimal
 
 from drf_spectacular import openapi
@@ -174,3 +175,27 @@ class DjangoFilterExtension(django_filters.DjangoFilterExtension):
             if help_text and not parameter.get("description"):
                 parameter["description"] = str(help_text)
         return parameters
+
+
+def split_upload_bodies(result, generator, request, public):
+    """drf-spectacular postprocessing hook. An operation that takes JSON or an image
+    upload describes each with a component of its own (`<Name>MultipartRequest` for the
+    upload), so that a generated client gets one type per content type, and its body is
+    not marked required: a client sends either one (and a request without a body answers
+    400 like any invalid one)."""
+    schemas = result.get("components", {}).get("schemas", {})
+    for operations in result.get("paths", {}).values():
+        for operation in operations.values():
+            body = operation.get("requestBody") if isinstance(operation, dict) else None
+            content = (body or {}).get("content", {})
+            if not {"application/json", "multipart/form-data"} <= set(content):
+                continue
+            body.pop("required", None)
+            ref = content["multipart/form-data"]["schema"].get("$ref", "")
+            if not ref or ref != content["application/json"]["schema"].get("$ref"):
+                continue
+            name = ref.rsplit("/", 1)[1]
+            upload = f"{name.removesuffix('Request')}MultipartRequest"
+            schemas.setdefault(upload, copy.deepcopy(schemas[name]))
+            content["multipart/form-data"]["schema"] = {"$ref": f"#/components/schemas/{upload}"}
+    return result

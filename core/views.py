@@ -57,7 +57,11 @@ _health_response = inline_serializer(
 )
 
 
-@extend_schema(responses={200: _health_response, 503: _health_response}, auth=[])
+@extend_schema(
+    summary="Health of the instance: its database, and Redis when configured",
+    responses={200: _health_response, 503: _health_response},
+    auth=[],
+)
 @api_view(["GET"])
 @authentication_classes([])
 @permission_classes([AllowAny])

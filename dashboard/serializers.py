@@ -148,7 +148,7 @@ class MetricsWindowSerializer(serializers.Serializer):
         }
 
 
-class MetricsRevenueSerializer(serializers.Serializer):
+class RevenueFiguresSerializer(serializers.Serializer):
     orders = serializers.IntegerField(help_text="Paid, shipped and delivered orders.")
     gross = _money(help_text="Sum of their totals (sellers: of their products' line totals).")
     refunds = _money(
@@ -297,7 +297,7 @@ class MetricsSerializer(serializers.Serializer):
         child=serializers.CharField(), help_text="How to read the figures (currencies etc.)."
     )
     revenue = serializers.DictField(
-        child=MetricsRevenueSerializer(),
+        child=RevenueFiguresSerializer(),
         help_text="Per currency: paid, shipped and delivered orders placed in the window. "
         "A window without such orders shows zeros in the default currency.",
     )

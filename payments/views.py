@@ -2,6 +2,7 @@
 
 from django_filters.rest_framework import DjangoFilterBackend
 from drf_spectacular.utils import (
+    OpenApiExample,
     OpenApiResponse,
     extend_schema,
     extend_schema_view,
@@ -73,6 +74,22 @@ class PaymentViewSet(
 
     @extend_schema(
         summary="Pay an order",
+        examples=[
+            OpenApiExample(
+                "With Stripe",
+                request_only=True,
+                value={"order_id": "9d1e6f3a-2b7c-4e8d-a1f0-6c5b4a3e2d10", "provider": "stripe"},
+            ),
+            OpenApiExample(
+                "With the fake provider (development): a declined card",
+                request_only=True,
+                value={
+                    "order_id": "9d1e6f3a-2b7c-4e8d-a1f0-6c5b4a3e2d10",
+                    "provider": "fake",
+                    "token": "tok_decline",
+                },
+            ),
+        ],
         description=(
             "Pays one of the caller's pending orders; amount and currency come from the order. "
             "One payment per order: a retry answers the same payment (200) and never charges "

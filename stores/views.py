@@ -15,13 +15,14 @@ from drf_spectacular.utils import (
 from rest_framework import mixins, status, viewsets
 from rest_framework.decorators import action
 from rest_framework.generics import GenericAPIView
-from rest_framework.parsers import FormParser, JSONParser, MultiPartParser
+from rest_framework.parsers import MultiPartParser
 from rest_framework.permissions import AllowAny, IsAuthenticated
 from rest_framework.response import Response
 
 from core.cache import serve_public_read
 from core.exceptions import NotFound
 from core.mixins import ServiceViewMixin
+from core.parsers import JSONParser
 from core.permissions import IsStaff
 from core.routing import UUID_REGEX
 from core.serializers import ErrorSerializer
@@ -207,7 +208,7 @@ class MyStoreView(ServiceViewMixin, GenericAPIView):
 
     permission_classes = [IsAuthenticated]
     serializer_class = StoreDetailSerializer
-    parser_classes = [JSONParser, MultiPartParser, FormParser]
+    parser_classes = [JSONParser, MultiPartParser]
     filter_backends = []
     pagination_class = None
 

@@ -101,3 +101,103 @@ def test_filters_keep_their_description_with_their_own_schema(schema):
 
     assert parameters["min_price"]["description"] == "Effective price at least."
     assert parameters["brand"]["schema"]["pattern"] == "^[-a-zA-Z0-9_]+$"
+
+
+UPLOADS = {
+    # (path, method): the content types of its body; everything else is JSON only.
+    ("/api/v1/categories/", "post"),
+    ("/api/v1/categories/{id}/", "put"),
+    ("/api/v1/categories/{id}/", "patch"),
+    ("/api/v1/brands/", "post"),
+    ("/api/v1/brands/{id}/", "put"),
+    ("/api/v1/brands/{id}/", "patch"),
+    ("/api/v1/users/me/", "patch"),
+    ("/api/v1/stores/me/", "patch"),
+    ("/api/v1/conversations/{id}/messages/", "post"),
+}
+
+
+def _operations(schema):
+    for path, operations in schema["paths"].items():
+        for method, operation in operations.items():
+            if method in ("get", "post", "put", "patch", "delete"):
+                yield path, method, operation
+
+
+def test_request_bodies_are_json_only_except_image_uploads(schema):
+    for path, method, operation in _operations(schema):
+        body = operation.get("requestBody")
+        if body is None:
+            continue
+        types = set(body["content"])
+        if (path, method) in UPLOADS:
+            assert types == {"application/json", "multipart/form-data"}, (method, path)
+        elif path == "/api/v1/products/{id}/images/":
+            assert types == {"multipart/form-data"}
+        else:
+            assert types == {"application/json"}, (method, path, types)
+
+
+def test_every_operation_has_a_summary_and_every_tag_a_description(schema):
+    described = {tag["name"]: tag.get("description") for tag in schema.get("tags", [])}
+    for path, method, operation in _operations(schema):
+        assert operation.get("summary"), (method, path)
+        assert "categorie " not in operation["summary"], (method, path)
+        for tag in operation.get("tags", []):
+            assert described.get(tag), f"tag {tag!r} has no description"
+
+
+def test_component_names_stay_distinct_once_normalised(schema):
+    # Client generators turn names into identifiers: two names that normalise alike would
+    # become one class.
+    seen = {}
+    for name in schema["components"]["schemas"]:
+        key = re.sub(r"[^a-z0-9]", "", name.lower())
+        assert key not in seen, (name, seen.get(key))
+        seen[key] = name
+
+
+def test_the_main_requests_carry_examples(schema):
+    for path, method in [
+        ("auth/register/", "post"),
+        ("auth/token/", "post"),
+        ("products/", "post"),
+        ("cart/", "post"),
+        ("orders/", "post"),
+        ("payments/", "post"),
+    ]:
+        body = _operation(schema, path, method)["requestBody"]["content"]["application/json"]
+        assert body.get("examples"), (method, path)
+
+
+def test_a_form_body_to_a_json_endpoint_is_415_in_the_error_shape(client):
+    response = client.post(
+        "/api/v1/auth/register/",
+        "email=ada%40example.com&password=Correct-horse-42",
+        content_type="application/x-www-form-urlencoded",
+    )
+
+    assert response.status_code == 415
+    assert response.json()["code"] == "unsupported_media_type"
+
+
+def test_an_image_upload_endpoint_still_takes_multipart(client_for, staff):
+    from catalog.tests.factories import make_image_file
+
+    response = client_for(staff).post(
+        "/api/v1/brands/",
+        {"name": "Multipart Brand", "logo": make_image_file()},
+        format="multipart",
+    )
+
+    assert response.status_code == 201, response.json()
+
+
+def test_an_upload_body_has_a_component_per_content_type_and_is_not_required(schema):
+    body = _operation(schema, "brands/", "post")["requestBody"]
+
+    assert "required" not in body
+    assert body["content"]["application/json"]["schema"]["$ref"].endswith("/BrandInputRequest")
+    assert body["content"]["multipart/form-data"]["schema"]["$ref"].endswith(
+        "/BrandInputMultipartRequest"
+    )
