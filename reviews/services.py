@@ -41,12 +41,27 @@ ZERO_RATING = Decimal("0.00")
 RECOMPUTE_CHUNK = 500
 
 
+def _lock_stores_of(product_ids: Iterable[UUID]) -> None:
+    """Lock the stores of these products, in id order, before any of the products: the
+    lock order of the whole project is store rows before product rows (a paid cancel's
+    refund writes its store's ledger, then restocks the products), and a rating refresh
+    writes the store's rating after the product's."""
+    # One query: the stores found through the products, locked in id order.
+    list(
+        Store.objects.select_for_update(no_key=True)
+        .filter(pk__in=Product.objects.filter(pk__in=list(product_ids)).values("store_id"))
+        .order_by("pk")
+        .values_list("pk", flat=True)
+    )
+
+
 def _lock_product(product_id: UUID) -> Product | None:
-    # FOR NO KEY UPDATE: it serializes every rating refresh of the product (they all take
-    # it), yet does not conflict with the FOR KEY SHARE lock PostgreSQL takes on the
-    # product when a review referencing it is inserted. A plain FOR UPDATE would: two
-    # transactions that each inserted a review and then locked the product would wait
-    # for each other (a deadlock).
+    # Its store first (the lock order above). FOR NO KEY UPDATE: it serializes every rating
+    # refresh of the product (they all take it), yet does not conflict with the FOR KEY
+    # SHARE lock PostgreSQL takes on the product when a review referencing it is inserted.
+    # A plain FOR UPDATE would: two transactions that each inserted a review and then
+    # locked the product would wait for each other (a deadlock).
+    _lock_stores_of([product_id])
     return Product.objects.select_for_update(no_key=True).filter(pk=product_id).first()
 
 
@@ -122,10 +137,13 @@ def product_ratings_refresh(*, product_ids: Iterable[UUID], stores: bool = True)
     rating refresh: one waiting for another one's commit then counts that transaction's
     reviews too (under READ COMMITTED each statement sees what was committed before it
     started), and two refreshes cannot deadlock. With `stores` the storefront rating of
-    their stores follows (store_ratings_refresh). Raises nothing."""
+    their stores follows (store_ratings_refresh), their rows locked first (store rows
+    before product rows, the project's lock order). Raises nothing."""
     ids = sorted(set(product_ids))
     if not ids:
         return 0
+    if stores:
+        _lock_stores_of(ids)
     locked = _lock_in_pk_order(Product, ids)
     if not locked:
         return 0
@@ -143,7 +161,7 @@ def product_ratings_refresh(*, product_ids: Iterable[UUID], stores: bool = True)
 def store_ratings_refresh(*, store_ids: Iterable[UUID | None]) -> int:
     """Recompute the storefront average_rating and review_count of these stores over the
     approved reviews of their products, in one UPDATE, under the stores' row locks (taken
-    in primary-key order, after the products': the order every review write follows).
+    in primary-key order; a review write has taken them already, before its products').
     Returns how many stores were updated. Raises nothing."""
     ids = sorted({pk for pk in store_ids if pk is not None})
     if not ids:
@@ -245,9 +263,10 @@ def reviews_delete_by_users(*, user_ids) -> int:
     product_ids = sorted(
         set(Review.objects.filter(user_id__in=user_ids).values_list("product_id", flat=True))
     )
-    # Lock in product-id order, like every rating refresh, so two deletions cannot deadlock.
-    for product_id in product_ids:
-        _lock_product(product_id)
+    # Their stores, then the products in id order, like every rating refresh, so two
+    # deletions cannot deadlock.
+    _lock_stores_of(product_ids)
+    _lock_in_pk_order(Product, product_ids)
     deleted, _ = Review.objects.filter(user_id__in=user_ids).delete()
     product_ratings_refresh(product_ids=product_ids)
     return deleted

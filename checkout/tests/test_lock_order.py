@@ -28,14 +28,6 @@ pytestmark = [
 ]
 
 
-@pytest.mark.xfail(
-    strict=True,
-    raises=AssertionError,
-    reason=(
-        "known gap (ARCHITECTURE.md, Locks): a paid cancel's refund locks the store's row "
-        "before it restocks the product, a review locks the product before the store"
-    ),
-)
 def test_a_paid_cancel_and_a_review_of_its_product_at_once_do_not_deadlock(monkeypatch):
     buyer, reviewer, owner = UserFactory(), UserFactory(), UserFactory(is_seller=True)
     product = ProductFactory(
