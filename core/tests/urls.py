@@ -3,14 +3,20 @@
 from django.http import JsonResponse
 from django.urls import include, path
 from django.views.decorators.csrf import csrf_exempt
+from rest_framework.parsers import FormParser, MultiPartParser
 from rest_framework.permissions import AllowAny
 from rest_framework.response import Response
 from rest_framework.views import APIView
+
+from core.parsers import JSONParser
 
 
 class EchoView(APIView):
     authentication_classes = []
     permission_classes = [AllowAny]
+    # The API's default is JSON only; this view also takes the form encodings a view may opt
+    # into, so the size and field-count guards are tested for them too.
+    parser_classes = [JSONParser, MultiPartParser, FormParser]
 
     def post(self, request):
         return Response({"received": request.data})
