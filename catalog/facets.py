@@ -20,6 +20,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from decimal import Decimal
 
+from django.core.exceptions import EmptyResultSet
 from django.db import connection
 from django.db.models import Case, F, IntegerField, QuerySet, Value, When
 
@@ -192,10 +193,16 @@ def product_facets(*, queryset: QuerySet, estimate: bool) -> dict:
     sample_percent = None
     if estimate and connection.vendor == "postgresql":
         sample_percent = _sample_percent()
-    sql, params, grouping_sets = _grouped_counts_sql(queryset, sample_percent=sample_percent)
-    with connection.cursor() as cursor:
-        cursor.execute(sql, params)
-        rows = cursor.fetchall()
+    try:
+        sql, params, grouping_sets = _grouped_counts_sql(queryset, sample_percent=sample_percent)
+    except EmptyResultSet:
+        # A filter the ORM knows matches nothing (a slug of no category): no query to run.
+        sql, grouping_sets = None, False
+    rows = []
+    if sql is not None:
+        with connection.cursor() as cursor:
+            cursor.execute(sql, params)
+            rows = cursor.fetchall()
 
     scale = 100.0 / sample_percent if sample_percent else 1.0
     counts: dict[str, dict] = {source.key: defaultdict(int) for source in FACET_SOURCES}

@@ -83,7 +83,11 @@ def planner_estimate(queryset: QuerySet) -> int | None:
     execution: a millisecond whatever the size); None on other databases."""
     if connection.vendor != "postgresql":
         return None
-    plan = json.loads(queryset.order_by().values("pk").explain(format="json"))
+    explained = queryset.order_by().values("pk").explain(format="json")
+    if not explained:
+        # Django plans nothing for a filter it knows matches no row (an empty `IN`, .none()).
+        return 0
+    plan = json.loads(explained)
     return int(plan[0]["Plan"]["Plan Rows"])
 
 

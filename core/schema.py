@@ -6,7 +6,7 @@ from decimal import Decimal
 
 from drf_spectacular import openapi
 from drf_spectacular.contrib import django_filters
-from drf_spectacular.utils import OpenApiResponse
+from drf_spectacular.utils import OpenApiParameter, OpenApiResponse
 from rest_framework import permissions, serializers
 from rest_framework.settings import api_settings
 
@@ -86,10 +86,22 @@ class AutoSchema(openapi.AutoSchema):
     def _is_paginated(self) -> bool:
         return self.method == "GET" and self._is_list_view() and self._get_paginator() is not None
 
+    def _takes_validated_query(self) -> bool:
+        """A GET whose query parameters are validated (filters, a query serializer, pages):
+        a bad value is a 400."""
+        if self.method != "GET":
+            return False
+        if self._is_paginated() or self._get_filter_parameters():
+            return True
+        return any(
+            not isinstance(parameter, OpenApiParameter)
+            or parameter.location == OpenApiParameter.QUERY
+            for parameter in self.get_override_parameters()
+        )
+
     def _default_errors(self) -> dict:
         errors = {}
-        has_filters = self.method == "GET" and self._is_list_view() and self.get_filter_backends()
-        if self.method in {"POST", "PUT", "PATCH"} or has_filters or self._is_paginated():
+        if self.method in {"POST", "PUT", "PATCH"} or self._takes_validated_query():
             errors["400"] = _error("Invalid input.", ValidationErrorSerializer)
         if self._requires_auth():
             errors["401"] = _error("Missing, invalid or expired credentials.")

@@ -224,3 +224,15 @@ def test_facets_count_products_per_store(api_client, catalog_data):
     assert counts[first.slug] == 2 and counts[second.slug] == 1
     listed = api_client.get(PRODUCTS, {"category": "serums", "store": first.slug})
     assert listed.json()["count"] == 2
+
+
+def test_facets_of_a_filter_that_matches_no_row_are_zero_counts(api_client, catalog_data):
+    # An unknown category slug becomes an empty IN (): the ORM plans no query for it, on
+    # PostgreSQL nor anywhere else.
+    response = api_client.get(FACETS, {"category": "no-such-category", "min_price": "0"})
+
+    assert response.status_code == 200
+    body = response.json()
+    assert body["count"] == 0
+    assert body["categories"] == body["brands"] == body["stores"] == []
+    assert all(band["count"] == 0 for band in body["price_bands"])

@@ -240,3 +240,34 @@ def test_deeply_nested_json_to_an_endpoint_taking_json_and_multipart_is_a_400(us
 
     assert response.status_code == 400
     assert response.json()["code"] == "validation_error"
+
+
+# --- strings no field can hold ------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    "body",
+    [
+        '{"email": "a\\u0000b@example.com", "password": "x"}',
+        '{"email": "a\\ud800b@example.com", "password": "x"}',
+        '{"\\udc00": 1, "email": "a@example.com", "password": "x"}',
+        '{"email": "a@example.com", "password": "x", "extra": [[{"k": ["\\u0000"]}]]}',
+    ],
+    ids=["nul", "lone-high-surrogate", "surrogate-in-a-key", "nul-deep-inside"],
+)
+def test_a_string_no_field_can_hold_is_a_400_wherever_it_is(api_client, body):
+    response = api_client.post("/api/v1/auth/token/", body, content_type="application/json")
+
+    assert response.status_code == 400
+    assert response.json()["code"] == "validation_error"
+    assert "NUL characters or unpaired surrogates" in response.json()["detail"]
+
+
+@pytest.mark.urls("core.tests.urls")
+def test_a_surrogate_pair_is_an_ordinary_character(api_client):
+    response = api_client.post(
+        "/echo/", '{"note": "\\ud83d\\ude00"}', content_type="application/json"
+    )
+
+    assert response.status_code == 200
+    assert response.json() == {"received": {"note": "\N{GRINNING FACE}"}}
