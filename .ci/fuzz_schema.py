@@ -110,6 +110,7 @@ def server_environment(database_url: str, media_root: Path) -> dict:
             "EMAIL_BACKEND": "django.core.mail.backends.locmem.EmailBackend",
             "LOG_LEVEL": "ERROR",
             "STRIPE_WEBHOOK_SECRET": "whsec_fuzz_" + os.urandom(8).hex(),
+            "STRIPE_CONNECT_WEBHOOK_SECRET": "whsec_fuzz_connect_" + os.urandom(8).hex(),
             # The fuzzer is one client sending thousands of requests: throttles would
             # answer most of them 429 and hide what the endpoints do.
             "THROTTLE_ANON": "100000/min",
@@ -118,9 +119,16 @@ def server_environment(database_url: str, media_root: Path) -> dict:
             "THROTTLE_REGISTER": "100000/min",
             "THROTTLE_PASSWORD_RESET": "100000/min",
             "THROTTLE_STRIPE_WEBHOOK": "100000/min",
+            "THROTTLE_LOGIN_ACCOUNT": "100000/min",
+            "THROTTLE_COUPON": "100000/min",
+            "THROTTLE_MESSAGES": "100000/min",
+            # Generated wrong passwords would lock the fuzzer's own accounts out.
+            "LOGIN_FAILURE_LIMIT": "1000000",
             # The fake provider is the one a test run can pay with; Stripe answers
             # "not configured" without keys, which is part of what is checked.
             "PAYMENT_PROVIDERS": "fake,stripe",
+            # DEBUG is off, so the fake provider must be allowed by name (loopback only).
+            "PAYMENTS_ALLOW_FAKE_PROVIDER_UNSAFE": "True",
         }
     )
     return env
