@@ -191,6 +191,7 @@ class SellerFulfilmentViewSet(
     route_group = "orders"
     serializer_class = SellerFulfilmentSerializer
     permission_classes = [IsAuthenticated]
+    needs_own_store = True  # without one: 404 (documented by core.schema)
     lookup_value_regex = UUID_REGEX
     filter_backends = [DjangoFilterBackend, OrderingFilter]
     filterset_class = FulfilmentFilter

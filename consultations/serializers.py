@@ -112,8 +112,11 @@ class AwareDateTimeField(serializers.DateTimeField):
     zone, which is nobody's."""
 
     def to_internal_value(self, value):
-        parsed = parse_datetime(value) if isinstance(value, str) else None
-        if isinstance(value, str) and parsed is not None and parsed.tzinfo is None:
+        try:
+            parsed = parse_datetime(value) if isinstance(value, str) else None
+        except ValueError:  # well formed but no such time (minute 60): the parent says so
+            parsed = None
+        if parsed is not None and parsed.tzinfo is None:
             self.fail("naive")
         return super().to_internal_value(value)
 

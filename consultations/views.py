@@ -2,7 +2,12 @@ from datetime import UTC, datetime, time
 
 from django.shortcuts import get_object_or_404
 from drf_spectacular.types import OpenApiTypes
-from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema_view
+from drf_spectacular.utils import (
+    OpenApiParameter,
+    OpenApiResponse,
+    extend_schema,
+    extend_schema_view,
+)
 from rest_framework import mixins, status, viewsets
 from rest_framework.decorators import action
 from rest_framework.generics import GenericAPIView, ListAPIView
@@ -27,10 +32,16 @@ from consultations.serializers import (
 )
 from core.exceptions import BusinessValidationError, NotFound
 from core.mixins import ServiceViewMixin, ServiceWriteMixin
+from core.serializers import ErrorSerializer
 from stores.models import StoreKind
 from stores.selectors import store_of
 
 ERRORS = "Errors: 400 validation_error, 404 not_found, 409 invalid_transition."
+_CONFLICT = OpenApiResponse(
+    ErrorSerializer,
+    description="Not in this state (`invalid_transition`), or the slot is not free "
+    "(`slot_unavailable`), or too many unpaid bookings (`conflict`).",
+)
 
 
 def _own_dermatologist_store(request):
@@ -78,6 +89,7 @@ class ConsultationServiceViewSet(
     viewsets.GenericViewSet,
 ):
     permission_classes = [IsAuthenticated]
+    needs_own_store = True  # without one: 404 (documented by core.schema)
     input_serializer_class = ConsultationServiceInput
     output_serializer_class = ConsultationServiceSerializer
     http_method_names = ["get", "post", "patch", "delete", "head", "options"]
@@ -164,6 +176,7 @@ class StoreSlotsView(GenericAPIView):
 
 class SellerAvailabilityView(ServiceViewMixin, GenericAPIView):
     permission_classes = [IsAuthenticated]
+    needs_own_store = True  # without one: 404 (documented by core.schema)
     serializer_class = AvailabilitySerializer
     filter_backends = []
     pagination_class = None
@@ -239,7 +252,7 @@ class ConsultationViewSet(
     @extend_schema(
         summary="Book a consultation slot",
         request=BookingInput,
-        responses={201: ConsultationSerializer},
+        responses={201: ConsultationSerializer, 409: _CONFLICT},
         description="Holds the slot for CONSULTATION_HOLD_MINUTES and creates its one-line "
         "order (`order_id`), paid with POST payments/. Errors: 409 slot_unavailable (taken "
         "or not a free slot), 409 conflict (too many unpaid bookings), 400.",
@@ -264,7 +277,7 @@ class ConsultationViewSet(
     @extend_schema(
         summary="Cancel your consultation",
         request=CancelInput,
-        responses={200: ConsultationSerializer},
+        responses={200: ConsultationSerializer, 409: _CONFLICT},
         description="Refunded in full up to CONSULTATION_FREE_CANCEL_HOURS before the start; "
         f"later cancelled without a refund. {ERRORS}",
     )
@@ -279,7 +292,7 @@ class ConsultationViewSet(
     @extend_schema(
         summary="Move your consultation to another free slot",
         request=RescheduleInput,
-        responses={200: ConsultationSerializer},
+        responses={200: ConsultationSerializer, 409: _CONFLICT},
         description="Up to CONSULTATION_FREE_CANCEL_HOURS before the start. Errors: 409 "
         "slot_unavailable, 409 invalid_transition, 400.",
     )
@@ -321,6 +334,7 @@ class SellerConsultationViewSet(
     ServiceViewMixin, mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet
 ):
     permission_classes = [IsAuthenticated]
+    needs_own_store = True  # without one: 404 (documented by core.schema)
     serializer_class = SellerConsultationSerializer
     filter_backends = []
     route_group = "consultations"
@@ -358,7 +372,7 @@ class SellerConsultationViewSet(
     @extend_schema(
         summary="Complete a consultation: summary, private notes, regimen (dermatologist)",
         request=CompleteInput,
-        responses={200: SellerConsultationSerializer},
+        responses={200: SellerConsultationSerializer, 409: _CONFLICT},
         description="Once the join window has opened (earlier: 409 invalid_transition). The "
         "summary and the recommended products are shown to the customer; the private "
         "notes only ever to the dermatologist.",
@@ -377,7 +391,7 @@ class SellerConsultationViewSet(
     @extend_schema(
         summary="Record that the customer did not come (dermatologist)",
         request=None,
-        responses={200: SellerConsultationSerializer},
+        responses={200: SellerConsultationSerializer, 409: _CONFLICT},
         description="Once the join window has opened; not refunded.",
     )
     @action(detail=True, methods=["post"], url_path="no-show")
@@ -388,7 +402,7 @@ class SellerConsultationViewSet(
     @extend_schema(
         summary="Cancel a consultation, refunded in full (dermatologist)",
         request=CancelInput,
-        responses={200: SellerConsultationSerializer},
+        responses={200: SellerConsultationSerializer, 409: _CONFLICT},
     )
     @action(detail=True, methods=["post"])
     def cancel(self, request, pk=None):

@@ -111,6 +111,8 @@ class AutoSchema(openapi.AutoSchema):
             errors["401"] = _error("Credentials were sent and are invalid or expired.")
         if "{" in self.path:
             errors["404"] = _error("No such object, or not visible to the caller.")
+        elif getattr(self.view, "needs_own_store", False):
+            errors["404"] = _error("The caller has no store of the kind this needs.")
         elif self._is_paginated():
             errors["404"] = _error("`Invalid page.`: the page is past the last one.")
         if self.method in {"POST", "PUT", "PATCH"}:

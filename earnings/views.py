@@ -126,6 +126,7 @@ class CommissionRuleViewSet(
 
 class SellerBalanceView(GenericAPIView):
     permission_classes = [IsAuthenticated]
+    needs_own_store = True  # without one: 404 (documented by core.schema)
     serializer_class = StoreBalanceSerializer
     filter_backends = []
     pagination_class = None
@@ -161,6 +162,7 @@ class _LedgerFilter(filters.FilterSet):
 )
 class SellerLedgerView(ListAPIView):
     permission_classes = [IsAuthenticated]
+    needs_own_store = True  # without one: 404 (documented by core.schema)
     serializer_class = LedgerEntrySerializer
     filter_backends = [DjangoFilterBackend]
     filterset_class = _LedgerFilter
@@ -173,6 +175,7 @@ class SellerLedgerView(ListAPIView):
 
 class SellerLedgerExportView(APIView):
     permission_classes = [IsAuthenticated]
+    needs_own_store = True  # without one: 404 (documented by core.schema)
 
     @extend_schema(
         summary="The seller's whole ledger as a CSV download",
@@ -207,6 +210,7 @@ class SellerLedgerExportView(APIView):
 
 class SellerPayoutListView(ListAPIView):
     permission_classes = [IsAuthenticated]
+    needs_own_store = True  # without one: 404 (documented by core.schema)
     serializer_class = PayoutSerializer
     filter_backends = []
 

@@ -27,6 +27,17 @@ class ShippingAddressSerializer(serializers.Serializer):
     )
 
 
+class ShippedToSerializer(ShippingAddressSerializer):
+    """An order's address, or null for an order of services (a consultation): nothing is
+    shipped, so it has none."""
+
+    def __init__(self, **kwargs):
+        super().__init__(read_only=True, allow_null=True, **kwargs)
+
+    def get_attribute(self, instance):
+        return super().get_attribute(instance) or None
+
+
 class OrderCreateInput(serializers.Serializer):
     address_id = serializers.UUIDField(
         required=False, help_text="One of the caller's saved addresses (users/me/addresses/)."
@@ -116,7 +127,7 @@ class FulfilmentSerializer(serializers.ModelSerializer):
 
 class OrderSerializer(serializers.ModelSerializer):
     user = serializers.UUIDField(source="user_id", read_only=True)
-    shipping_address = ShippingAddressSerializer(read_only=True)
+    shipping_address = ShippedToSerializer()
     items = OrderItemSerializer(many=True, read_only=True)
     fulfilments = serializers.SerializerMethodField(
         help_text="One part per store: each store ships (or cancels) its own lines. Empty "
@@ -177,7 +188,7 @@ class SellerFulfilmentSerializer(serializers.ModelSerializer):
     order_id = serializers.UUIDField(read_only=True)
     status = serializers.ChoiceField(choices=FulfilmentStatus.choices, read_only=True)
     buyer_name = serializers.SerializerMethodField()
-    shipping_address = ShippingAddressSerializer(source="order.shipping_address", read_only=True)
+    shipping_address = ShippedToSerializer(source="order.shipping_address")
     items = SellerOrderItemSerializer(many=True, read_only=True)
     net = serializers.DecimalField(
         max_digits=12,

@@ -207,6 +207,7 @@ class MyStoreView(ServiceViewMixin, GenericAPIView):
     """The caller's own store, in whatever status it is."""
 
     permission_classes = [IsAuthenticated]
+    needs_own_store = True  # without one: 404 (documented by core.schema)
     serializer_class = StoreDetailSerializer
     parser_classes = [JSONParser, MultiPartParser]
     filter_backends = []

@@ -241,10 +241,13 @@ def test_a_time_that_is_no_free_slot_is_409_slot_unavailable(
     taken = book(other, service, booked["starts_at"])
     off_grid = book(other, service, (parse_datetime(booked["starts_at"]) + timedelta(minutes=7)))
     naive = book(other, service, "2027-01-12T10:00:00")
+    no_such_minute = book(other, service, "2027-01-12T10:60:00Z")
 
     assert taken.status_code == 409 and taken.json()["code"] == "slot_unavailable"
     assert off_grid.status_code == 409 and off_grid.json()["code"] == "slot_unavailable"
     assert naive.status_code == 400
+    assert no_such_minute.status_code == 400
+    assert list(no_such_minute.json()["errors"]) == ["starts_at"]
     assert Consultation.objects.count() == 1
 
 
@@ -520,3 +523,19 @@ def test_a_booking_s_order_cannot_be_shipped_by_the_store_or_by_staff(
     assert by_staff.status_code == 409
     fulfilment.refresh_from_db()
     assert fulfilment.status == FulfilmentStatus.PAID
+
+
+def test_the_order_of_a_booking_lists_with_no_shipping_address(customer_client, booked):
+    listed = customer_client.get("/api/v1/orders/")
+    detail = customer_client.get(f"/api/v1/orders/{booked['order_id']}/")
+
+    assert listed.status_code == 200
+    assert [order["shipping_address"] for order in listed.json()["results"]] == [None]
+    assert detail.status_code == 200 and detail.json()["shipping_address"] is None
+
+
+def test_a_malformed_consultation_id_is_a_404(customer_client, booked):
+    response = customer_client.get("/api/v1/consultations/null,null/")
+
+    assert response.status_code == 404
+    assert response.json()["code"] == "not_found"

@@ -4,6 +4,9 @@ it enforces, the fields it may leave out."""
 import re
 
 import pytest
+from django.urls import URLResolver, get_resolver
+
+from core.routing import UUID_REGEX
 
 pytestmark = pytest.mark.django_db
 
@@ -201,3 +204,49 @@ def test_an_upload_body_has_a_component_per_content_type_and_is_not_required(sch
     assert body["content"]["multipart/form-data"]["schema"]["$ref"].endswith(
         "/BrandInputMultipartRequest"
     )
+
+
+@pytest.mark.parametrize(
+    ("path", "method"),
+    [
+        ("stores/me/", "get"),
+        ("seller/balance/", "get"),
+        ("seller/ledger/export/", "get"),
+        ("seller/fulfilments/", "get"),
+        ("seller/availability/", "put"),
+        ("consultation-services/", "post"),
+    ],
+)
+def test_what_needs_the_caller_s_own_store_documents_its_404(schema, path, method):
+    assert "404" in _operation(schema, path, method)["responses"]
+
+
+@pytest.mark.parametrize(
+    ("path", "method"),
+    [("products/suggest/", "get"), ("products/facets/", "get")],
+)
+def test_a_get_with_validated_query_parameters_documents_its_400(schema, path, method):
+    assert "400" in _operation(schema, path, method)["responses"]
+
+
+def _route_patterns(patterns, prefix=""):
+    for pattern in patterns:
+        here = prefix + str(pattern.pattern)
+        if isinstance(pattern, URLResolver):
+            yield from _route_patterns(pattern.url_patterns, here)
+        else:
+            yield here
+
+
+def test_every_object_id_in_a_route_is_a_uuid():
+    # A malformed id must not match a route (a 404) rather than reach a UUID column (a 400
+    # or worse): the API router gives every ViewSet without a pattern of its own the UUID
+    # one, and only stores are looked up by slug.
+    ids = [
+        route
+        for route in _route_patterns(get_resolver().url_patterns)
+        if route.startswith("api/v1/") and "(?P<pk>" in route
+    ]
+
+    assert ids
+    assert [route for route in ids if f"(?P<pk>{UUID_REGEX})" not in route] == []
