@@ -131,6 +131,7 @@ class ConversationViewSet(
                 "the message was added to it.",
             ),
             403: _BLOCKED,
+            404: OpenApiResponse(ErrorSerializer, description="No such store, or it is not open."),
             429: OpenApiResponse(
                 ErrorSerializer,
                 description="`throttled`: too many messages, or too many new conversations today.",
