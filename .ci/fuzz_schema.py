@@ -3,15 +3,17 @@
 Creates a fresh database (SQLite in a temporary folder, or the PostgreSQL database named
 by FUZZ_DATABASE_URL, which is emptied first), migrates it, seeds a small demo, serves it
 with gunicorn on loopback with DEBUG off, and runs `schemathesis run` three times:
-anonymous, as the demo customer and as the demo staff user. Exits non-zero when any run
-found a failure (a server error, an answer that does not match the schema, ...).
+anonymous, as the demo customer and as the demo staff user (side by side on PostgreSQL).
+Exits non-zero when any run found a failure (a server error, an answer that does not match
+the schema, ...).
 
 Run by `.ci/run`; by hand: `.venv/bin/python .ci/fuzz_schema.py`. Settings (environment):
 
   FUZZ_DATABASE_URL    PostgreSQL database to use (destroyed and recreated); default: SQLite
   FUZZ_PORTS           ports to try for the server, e.g. 18250-18299 (the first free one)
   FUZZ_MAX_EXAMPLES    examples per operation and phase (default 50)
-  FUZZ_RUN_SECONDS     hard time bound of each of the three runs (default 150)
+  FUZZ_RUN_SECONDS     hard time bound of the runs (default 150; on PostgreSQL the three
+                       roles run side by side within it, on SQLite each has it)
   FUZZ_REPORT_DIR      where the JUnit reports go (default: a temporary folder)
 
 schemathesis is installed from requirements-ci.txt into its own virtualenv (.venv-ci), so
@@ -164,7 +166,7 @@ def start_server(env: dict, port: int, log_file: Path) -> subprocess.Popen:
         f"127.0.0.1:{port}",
         # SQLite lets one writer in at a time: one worker, one request at a time.
         "--workers",
-        "1" if env["DATABASE_URL"].startswith("sqlite") else "2",
+        "1" if env["DATABASE_URL"].startswith("sqlite") else "4",
         "--timeout",
         "60",
         "--error-logfile",
@@ -207,7 +209,7 @@ def access_token(base: str, email: str, password: str) -> str:
         return json.load(response)["access"]
 
 
-def run_schemathesis(binary: Path, base: str, role: str, token: str | None, report: Path) -> int:
+def schemathesis_command(binary: Path, base: str, token: str | None, report: Path) -> list[str]:
     command = [
         str(binary),
         "run",
@@ -238,13 +240,50 @@ def run_schemathesis(binary: Path, base: str, role: str, token: str | None, repo
         command += ["--exclude-operation-id", operation_id]
     if token:
         command += ["--header", f"Authorization: Bearer {token}"]
+    return command
+
+
+def run_roles(binary: Path, base: str, report_dir: Path, *, parallel: bool) -> dict[str, int]:
+    """{role: exit code} of one schemathesis run per role, each with its own output file
+    (printed once the run ends, so the roles' outputs never interleave). On PostgreSQL the
+    three run side by side, each a separate process with its own user; on SQLite, which
+    takes one writer at a time, one after the other."""
     seconds = int(os.environ.get("FUZZ_RUN_SECONDS", "150"))
-    log(f"{role}: schemathesis, at most {seconds} s")
-    try:
-        return subprocess.run(command, timeout=seconds).returncode
-    except subprocess.TimeoutExpired:
-        log(f"{role}: still running after {seconds} s: counted as a failure")
-        return 124
+    tokens = {
+        role: access_token(base, *credentials) if credentials else None
+        for role, credentials in ROLES.items()
+    }
+    exit_codes: dict[str, int] = {}
+
+    def start(role: str) -> tuple[subprocess.Popen, Path]:
+        output = report_dir / f"{role}.log"
+        command = schemathesis_command(binary, base, tokens[role], report_dir / f"{role}.xml")
+        log(f"{role}: schemathesis, at most {seconds} s")
+        with output.open("wb") as sink:
+            process = subprocess.Popen(command, stdout=sink, stderr=subprocess.STDOUT)
+        return process, output
+
+    def finish(role: str, process: subprocess.Popen, output: Path, deadline: float) -> None:
+        try:
+            exit_codes[role] = process.wait(timeout=max(deadline - time.monotonic(), 0))
+        except subprocess.TimeoutExpired:
+            process.kill()
+            process.wait()
+            log(f"{role}: still running after {seconds} s: counted as a failure")
+            exit_codes[role] = 124
+        print(f"\n----- schemathesis as {role} -----", flush=True)
+        print(output.read_text(errors="replace"), flush=True)
+
+    if parallel:
+        deadline = time.monotonic() + seconds
+        running = {role: start(role) for role in ROLES}
+        for role, (process, output) in running.items():
+            finish(role, process, output, deadline)
+    else:
+        for role in ROLES:
+            process, output = start(role)
+            finish(role, process, output, time.monotonic() + seconds)
+    return exit_codes
 
 
 def failure_codes(report: Path) -> dict[str, list[str]]:
@@ -279,19 +318,18 @@ def main() -> int:
         base = f"http://127.0.0.1:{port}"
         log(f"server at {base}")
         failed = False
-        for role, credentials in ROLES.items():
-            token = access_token(base, *credentials) if credentials else None
-            report = report_dir / f"{role}.xml"
-            exit_code = run_schemathesis(binary, base, role, token, report)
-            codes = failure_codes(report)
+        parallel = not database_url.startswith("sqlite")
+        exit_codes = run_roles(binary, base, report_dir, parallel=parallel)
+        for role, exit_code in exit_codes.items():
+            codes = failure_codes(report_dir / f"{role}.xml")
             gating = {code: ops for code, ops in codes.items() if code not in REPORTED_ONLY}
             for code, operations in sorted(codes.items()):
                 kind = "reported" if code in REPORTED_ONLY else "FAILURE"
                 log(f"{role}: {kind} {code} in {len(operations)}: {', '.join(operations)}")
             # A run that stopped early (timeout, crash) has no trustworthy report.
-            if gating or exit_code not in (0, 1):
-                failed = True
-            log(f"{role}: {'FAILED' if gating or exit_code not in (0, 1) else 'ok'}")
+            role_failed = bool(gating) or exit_code not in (0, 1)
+            failed = failed or role_failed
+            log(f"{role}: {'FAILED' if role_failed else 'ok'}")
         errors = (workdir / "server.log").read_text()
         if "Traceback" in errors:
             log("the server logged tracebacks:\n" + errors[-5000:])
