@@ -1,0 +1,133 @@
+"""A real HTTP server for the webhooks to reach (on a port of TEST_PORT_RANGE), recording
+every request it gets and answering as the test tells it; endpoints made through the
+service."""
+
+import threading
+import time
+from dataclasses import dataclass, field
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+
+import pytest
+
+from core.tests.servers import free_port
+from webhooks import services
+from webhooks.models import SUBSCRIBABLE_EVENTS
+
+
+@dataclass
+class Received:
+    path: str
+    headers: dict[str, str]
+    body: bytes
+
+
+@dataclass
+class Reply:
+    status: int = 200
+    body: bytes = b'{"ok":true}'
+    headers: dict[str, str] = field(default_factory=dict)
+    delay: float = 0.0  # seconds before answering (a slow receiver)
+
+
+class Receiver:
+    """Records each POST and answers with `reply` (or the next of `replies` while any are
+    left)."""
+
+    def __init__(self):
+        self.requests: list[Received] = []
+        self.reply = Reply()
+        self.replies: list[Reply] = []
+        self._lock = threading.Lock()
+        receiver = self
+
+        class Handler(BaseHTTPRequestHandler):
+            def do_POST(self):
+                length = int(self.headers.get("Content-Length") or 0)
+                body = self.rfile.read(length)
+                with receiver._lock:
+                    receiver.requests.append(Received(self.path, dict(self.headers), body))
+                    reply = receiver.replies.pop(0) if receiver.replies else receiver.reply
+                if reply.delay:
+                    time.sleep(reply.delay)
+                try:
+                    self.send_response(reply.status)
+                    for name, value in reply.headers.items():
+                        self.send_header(name, value)
+                    self.send_header("Content-Length", str(len(reply.body)))
+                    self.end_headers()
+                    self.wfile.write(reply.body)
+                except OSError:
+                    pass  # the sender gave up waiting (a timeout test)
+
+            def log_message(self, *args):
+                pass
+
+        self.port = free_port()
+        self.server = ThreadingHTTPServer(("127.0.0.1", self.port), Handler)
+        self.server.daemon_threads = True
+        self.thread = threading.Thread(target=self.server.serve_forever, daemon=True)
+
+    @property
+    def url(self) -> str:
+        return f"http://127.0.0.1:{self.port}/hooks"
+
+    def start(self) -> "Receiver":
+        self.thread.start()
+        return self
+
+    def stop(self) -> None:
+        self.server.shutdown()
+        self.server.server_close()
+        self.thread.join(5)
+
+
+@pytest.fixture
+def private_targets(settings):
+    """The local server is on loopback: allowed here, as WEBHOOK_ALLOW_PRIVATE_TARGETS
+    allows it in development."""
+    settings.WEBHOOK_ALLOW_PRIVATE_TARGETS = True
+
+
+@pytest.fixture
+def receiver(private_targets):
+    server = Receiver().start()
+    yield server
+    server.stop()
+
+
+@pytest.fixture
+def fast_timeouts(settings):
+    settings.WEBHOOK_CONNECT_TIMEOUT = 1.0
+    settings.WEBHOOK_READ_TIMEOUT = 0.5
+
+
+@pytest.fixture
+def endpoint_for(db):
+    def make(url: str, events=SUBSCRIBABLE_EVENTS, **fields):
+        return services.endpoint_create(url=url, events=list(events), **fields)
+
+    return make
+
+
+@pytest.fixture
+def fake_dns(monkeypatch):
+    """`fake_dns({"hooks.example.com": ["10.0.0.7"]})`: those names resolve to those
+    addresses (others as usual), as a DNS record an attacker controls would."""
+    import socket
+
+    real = socket.getaddrinfo
+
+    def install(records: dict[str, list[str]]):
+        def getaddrinfo(host, port, *args, **kwargs):
+            if host in records:
+                infos = []
+                for address in records[host]:
+                    family = socket.AF_INET6 if ":" in address else socket.AF_INET
+                    sockaddr = (address, port, 0, 0) if ":" in address else (address, port)
+                    infos.append((family, socket.SOCK_STREAM, 6, "", sockaddr))
+                return infos
+            return real(host, port, *args, **kwargs)
+
+        monkeypatch.setattr(socket, "getaddrinfo", getaddrinfo)
+
+    return install
