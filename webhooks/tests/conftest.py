@@ -81,6 +81,15 @@ class Receiver:
         self.thread.join(5)
 
 
+@pytest.fixture(autouse=True)
+def _ssrf_rules_as_in_production(settings):
+    """The rules whatever the environment says: public addresses only (a test that uses
+    the local server turns private targets on), and http allowed, so that each test is
+    about the one rule it names (https has a test of its own)."""
+    settings.WEBHOOK_ALLOW_PRIVATE_TARGETS = False
+    settings.WEBHOOK_REQUIRE_HTTPS = False
+
+
 @pytest.fixture
 def private_targets(settings):
     """The local server is on loopback: allowed here, as WEBHOOK_ALLOW_PRIVATE_TARGETS
