@@ -69,7 +69,7 @@ USER_AGENT = "Marketplace-Webhooks/1.0"
 SECRET_PREFIX = "whsec_"
 ENDPOINT_WRITABLE_FIELDS = ("url", "description", "events", "is_active")
 # The order statuses that are events of their own; the others (delivered) are not.
-ORDER_STATUS_EVENTS = {
+ORDER_STATUS_EVENTS: dict[str, EventType] = {
     OrderStatus.PAID: EventType.ORDER_PAID,
     OrderStatus.SHIPPED: EventType.ORDER_SHIPPED,
     OrderStatus.CANCELLED: EventType.ORDER_CANCELLED,
@@ -635,6 +635,7 @@ def delivery_redeliver(
         event = named.event
         original: Delivery | None = named.redelivery_of or named
     else:
+        assert event_id is not None  # exactly one of the two was named (checked above)
         found = Event.objects.filter(pk=event_id).first()
         if found is None:
             raise BusinessValidationError({"event_id": ["No such event."]})

@@ -129,18 +129,22 @@ def _pool(target: Target, address: str) -> urllib3.HTTPConnectionPool:
     timeout = urllib3.Timeout(
         connect=settings.WEBHOOK_CONNECT_TIMEOUT, read=settings.WEBHOOK_READ_TIMEOUT
     )
-    common = {"port": target.port, "timeout": timeout, "maxsize": 1, "retries": False}
     if target.scheme == "https":
         # The connection goes to the checked address; the certificate must still be the
         # host's (SNI and hostname verification against the name, not the IP).
         return urllib3.HTTPSConnectionPool(
             address,
+            port=target.port,
+            timeout=timeout,
+            maxsize=1,
+            retries=False,
             cert_reqs="CERT_REQUIRED",
             server_hostname=target.host,
             assert_hostname=target.host,
-            **common,
         )
-    return urllib3.HTTPConnectionPool(address, **common)
+    return urllib3.HTTPConnectionPool(
+        address, port=target.port, timeout=timeout, maxsize=1, retries=False
+    )
 
 
 def _read_capped(response, deadline: float) -> bytes:
