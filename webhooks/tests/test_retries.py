@@ -208,3 +208,18 @@ def test_a_sender_that_crashes_never_turns_the_write_into_an_error(
     monkeypatch.undo()
     assert beat(timezone.now() + services._lease() + timedelta(seconds=1)) == 1
     assert len(receiver.requests) == 1
+
+
+def test_the_command_sends_what_is_due(receiver, endpoint_for, emit):
+    from io import StringIO
+
+    from django.core.management import call_command
+
+    endpoint_for(receiver.url, events=["product.updated"])
+    emit(dispatch=False)
+    out = StringIO()
+
+    call_command("send_due_webhooks", stdout=out)
+
+    assert out.getvalue().strip() == "Attempted 1 webhook delivery(ies)."
+    assert Delivery.objects.get().status == DeliveryStatus.DELIVERED
