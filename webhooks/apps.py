@@ -1,5 +1,7 @@
 from django.apps import AppConfig
 
+from webhooks import checks  # noqa: F401  (registers the deployment checks)
+
 
 class WebhooksConfig(AppConfig):
     name = "webhooks"

@@ -462,3 +462,13 @@ def test_deleting_an_endpoint_removes_its_log(staff_client, private_targets, end
 
     assert not Endpoint.objects.exists()
     assert not Delivery.objects.exists()
+
+
+def test_the_deployment_checklist_warns_about_private_targets(settings):
+    from webhooks.checks import W_PRIVATE_TARGETS, private_targets_check
+
+    settings.DEBUG = False
+    assert private_targets_check(None) == []
+    settings.WEBHOOK_ALLOW_PRIVATE_TARGETS = True
+
+    assert [warning.id for warning in private_targets_check(None)] == [W_PRIVATE_TARGETS]
