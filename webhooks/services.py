@@ -414,7 +414,14 @@ def deliveries_send_due(*, now: datetime | None = None, limit: int = SEND_BATCH)
         )
     attempted = 0
     for delivery_id in due:
-        if delivery_attempt(delivery_id=delivery_id, now=now) is not None:
+        try:
+            sent = delivery_attempt(delivery_id=delivery_id, now=now)
+        except Exception:
+            # One delivery that cannot be recorded must not hold up the others; its lease
+            # ends and the next run tries it again.
+            logger.exception("Webhook delivery %s could not be attempted", delivery_id)
+            continue
+        if sent is not None:
             attempted += 1
     return attempted
 
@@ -431,7 +438,14 @@ def _send(*, delivery: Delivery, now: datetime, retry: bool) -> Delivery:
     _record(delivery=delivery, answer=answer, now=now, retry=retry)
     if delivery.event.type != EventType.PING:  # a test never disables an endpoint
         _endpoint_count(endpoint_id=delivery.endpoint_id, answer=answer, now=now)
-    return Delivery.objects.select_related("endpoint", "event").get(pk=delivery.pk)
+    # Gone only if its endpoint was deleted meanwhile.
+    recorded = Delivery.objects.select_related("endpoint", "event").filter(pk=delivery.pk).first()
+    return recorded or delivery
+
+
+def _text(value: str) -> str:
+    # What an endpoint answered is stored as text: PostgreSQL's text holds no NUL.
+    return value.replace("\x00", "\ufffd")
 
 
 def _record(*, delivery: Delivery, answer: transport.Answer, now: datetime, retry: bool) -> None:
@@ -442,8 +456,8 @@ def _record(*, delivery: Delivery, answer: transport.Answer, now: datetime, retr
         "last_attempt_at": now,
         "last_response_code": answer.status,
         "last_duration_ms": answer.duration_ms,
-        "last_error": answer.error[:500],
-        "last_response_body": answer.body.decode("utf-8", errors="replace"),
+        "last_error": _text(answer.error)[:500],
+        "last_response_body": _text(answer.body.decode("utf-8", errors="replace")),
         "updated_at": timezone.now(),
     }
     if answer.ok:
@@ -479,7 +493,7 @@ def _endpoint_count(*, endpoint_id: UUID, answer: transport.Answer, now: datetim
     disabled = endpoints.filter(is_active=True, consecutive_failures__gte=limit).update(
         is_active=False,
         disabled_at=now,
-        disabled_reason=f"{limit} failed attempts in a row; the last: {answer.error}"[:255],
+        disabled_reason=_text(f"{limit} failed attempts in a row; the last: {answer.error}")[:255],
         updated_at=timezone.now(),
     )
     if disabled:

@@ -2,6 +2,8 @@
 every request it gets and answering as the test tells it; endpoints made through the
 service."""
 
+import random
+import socket
 import threading
 import time
 from dataclasses import dataclass, field
@@ -9,7 +11,7 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 import pytest
 
-from core.tests.servers import free_port
+from core.tests.servers import port_range
 from webhooks import services
 from webhooks.models import SUBSCRIBABLE_EVENTS
 
@@ -62,9 +64,8 @@ class Receiver:
             def log_message(self, *args):
                 pass
 
-        self.port = free_port()
-        self.server = ThreadingHTTPServer(("127.0.0.1", self.port), Handler)
-        self.server.daemon_threads = True
+        self.server = serve_in_port_range(Handler)
+        self.port = self.server.server_address[1]
         self.thread = threading.Thread(target=self.server.serve_forever, daemon=True)
 
     @property
@@ -79,6 +80,39 @@ class Receiver:
         self.server.shutdown()
         self.server.server_close()
         self.thread.join(5)
+
+
+def serve_in_port_range(handler, *, wrap=None) -> ThreadingHTTPServer:
+    """A server on a port of TEST_PORT_RANGE, bound with SO_REUSEADDR (as the HTTP
+    server does): a port whose last connections are still in TIME_WAIT, as after the tests
+    before, is free to listen on again, though a plain probe would call it taken."""
+    ports = list(port_range())
+    random.shuffle(ports)
+    for port in ports:
+        try:
+            server = ThreadingHTTPServer(("127.0.0.1", port), handler)
+        except OSError:
+            continue
+        server.daemon_threads = True
+        if wrap is not None:
+            server.socket = wrap(server.socket)
+        return server
+    raise RuntimeError(f"no free port in TEST_PORT_RANGE {min(ports)}-{max(ports)}")
+
+
+def closed_port() -> int:
+    """A port of TEST_PORT_RANGE that nothing listens on (a receiver that is down)."""
+    ports = list(port_range())
+    random.shuffle(ports)
+    for port in ports:
+        with socket.socket() as probe:
+            probe.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+            try:
+                probe.bind(("127.0.0.1", port))
+            except OSError:
+                continue
+        return port
+    raise RuntimeError(f"no free port in TEST_PORT_RANGE {min(ports)}-{max(ports)}")
 
 
 @pytest.fixture(autouse=True)
@@ -122,8 +156,6 @@ def endpoint_for(db):
 def fake_dns(monkeypatch):
     """`fake_dns({"hooks.example.com": ["10.0.0.7"]})`: those names resolve to those
     addresses (others as usual), as a DNS record an attacker controls would."""
-    import socket
-
     real = socket.getaddrinfo
 
     def install(records: dict[str, list[str]]):

@@ -11,7 +11,7 @@ from catalog.tests.factories import ProductFactory
 from core.metrics import WEBHOOK_DELIVERIES
 from webhooks import services
 from webhooks.models import Delivery, DeliveryStatus, EventType
-from webhooks.tests.conftest import Reply
+from webhooks.tests.conftest import Reply, closed_port
 from webhooks.tests.helpers import body_of, signature_is_valid, signature_parts
 
 pytestmark = pytest.mark.django_db
@@ -164,9 +164,7 @@ def test_a_receiver_slower_than_the_read_timeout_is_a_failed_attempt(
 def test_a_receiver_that_is_down_is_a_failed_attempt(
     private_targets, endpoint_for, product, django_capture_on_commit_callbacks
 ):
-    from core.tests.servers import free_port
-
-    endpoint = endpoint_for(f"http://127.0.0.1:{free_port()}/", events=["product.updated"])
+    endpoint = endpoint_for(f"http://127.0.0.1:{closed_port()}/", events=["product.updated"])
 
     _update(product, django_capture_on_commit_callbacks)
 
@@ -202,3 +200,15 @@ def test_the_body_is_json_that_a_receiver_can_parse_byte_for_byte(
     delivery = Delivery.objects.select_related("event").get()
     assert request.body == services.delivery_body(delivery)
     assert json.loads(request.body)["data"]["name"] == "Crème de nuit"
+
+
+def test_an_answer_that_is_not_text_is_kept_readable(
+    receiver, endpoint_for, product, django_capture_on_commit_callbacks
+):
+    receiver.reply = Reply(status=500, body=b"\x00\xffbad")
+    endpoint = endpoint_for(receiver.url, events=[EventType.PRODUCT_UPDATED])
+
+    _update(product, django_capture_on_commit_callbacks)
+
+    delivery = Delivery.objects.get(endpoint=endpoint)
+    assert delivery.last_response_body == "\ufffd\ufffdbad"

@@ -6,12 +6,12 @@ import shutil
 import ssl
 import subprocess
 import threading
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from http.server import BaseHTTPRequestHandler
 
 import pytest
 
-from core.tests.servers import free_port
 from webhooks import transport
+from webhooks.tests.conftest import serve_in_port_range
 
 pytestmark = pytest.mark.skipif(shutil.which("openssl") is None, reason="needs the openssl CLI")
 
@@ -54,9 +54,10 @@ def tls_server(certificate):
     context = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
     context.load_cert_chain(cert, key)
     context.sni_callback = lambda sock, name, ctx: seen["sni"].append(name)
-    port = free_port()
-    server = ThreadingHTTPServer(("127.0.0.1", port), Handler)
-    server.socket = context.wrap_socket(server.socket, server_side=True)
+    server = serve_in_port_range(
+        Handler, wrap=lambda sock: context.wrap_socket(sock, server_side=True)
+    )
+    port = server.server_address[1]
     thread = threading.Thread(target=server.serve_forever, daemon=True)
     thread.start()
     yield port, seen
