@@ -5,15 +5,17 @@ at a cost of one query per event while no endpoint listens."""
 from decimal import Decimal
 
 import pytest
-from django.db import transaction
+from django.db import connection, transaction
+from django.test.utils import CaptureQueriesContext
 
 from catalog.services import PRODUCT_UPDATED, product_update
 from catalog.tests.factories import ProductFactory
+from checkout.services import order_place
 from core import events
 from orders.models import OrderStatus
 from orders.services import ORDER_STATUS_CHANGED
 from orders.tests.factories import ADDRESS, OrderFactory, fill_cart
-from webhooks.models import Delivery, Event, EventType
+from webhooks.models import SUBSCRIBABLE_EVENTS, Delivery, Event, EventType
 from webhooks.tests.helpers import body_of, types_received
 
 pytestmark = pytest.mark.django_db
@@ -279,8 +281,6 @@ def test_a_status_change_that_is_no_event_costs_no_query(django_assert_num_queri
 
 
 def test_every_event_type_but_ping_can_be_subscribed_to():
-    from webhooks.models import SUBSCRIBABLE_EVENTS
-
     assert set(SUBSCRIBABLE_EVENTS) == {
         "order.created",
         "order.paid",
@@ -291,3 +291,18 @@ def test_every_event_type_but_ping_can_be_subscribed_to():
         "review.created",
     }
     assert EventType.PING not in SUBSCRIBABLE_EVENTS
+
+
+def test_placing_an_order_costs_one_query_more_when_no_endpoint_listens(user, monkeypatch):
+    # What the webhooks' handlers add to a checkout: the one query that finds nobody.
+    def queries_of_a_checkout():
+        fill_cart(user, {ProductFactory(stock_quantity=50): 1})
+        with CaptureQueriesContext(connection) as captured:
+            order_place(user=user, shipping_address=ADDRESS)
+        return len(captured.captured_queries)
+
+    with_webhooks = queries_of_a_checkout()
+    monkeypatch.setattr(events, "_subscribers", {})
+    without = queries_of_a_checkout()
+
+    assert with_webhooks - without == 1
