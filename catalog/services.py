@@ -26,6 +26,7 @@ from catalog.selectors import (
     product_name_taken,
     store_product_count,
 )
+from core.events import publish
 from core.exceptions import BusinessValidationError, Conflict
 from core.slugs import unique_slug
 from stores.cache import stores_changed
@@ -33,6 +34,13 @@ from stores.exceptions import StoreNotApproved
 from stores.models import Store
 
 PRODUCT_NAME_TAKEN = "A product with this name already exists."
+
+# Events for the apps above (core.events), published inside the writing transaction.
+# product_id, fields (the writable fields the update named); after product_update saved.
+PRODUCT_UPDATED = "catalog.product_updated"
+# product_ids; their stock just went from above LOW_STOCK_THRESHOLD to at or below it
+# (a checkout's deduction, a product update), once per crossing, not on every sale below.
+STOCK_LOW = "catalog.stock_low"
 MAX_IMAGES_PER_PRODUCT = 10
 
 # Fields a caller may set on a product; everything else (created_by, slug, ratings,
@@ -365,6 +373,13 @@ def product_changed(*, product: Product) -> None:
     catalog_products_changed(product_ids=[product.pk])
 
 
+def stock_crossed_low(*, before: int, after: int) -> bool:
+    """Whether stock going from `before` to `after` crossed down to the low-stock
+    threshold (LOW_STOCK_THRESHOLD): above it before, at or below it after."""
+    threshold = settings.LOW_STOCK_THRESHOLD
+    return before > threshold >= after
+
+
 def product_store_for(*, user, store: Store | None) -> Store:
     """The store a new product of `user` goes to: a seller's own store (another one they
     name is refused), the store staff name (their own approved store when they name
@@ -440,6 +455,7 @@ def product_create(
 @transaction.atomic
 def product_update(*, product: Product, data: dict[str, Any]) -> Product:
     """Change a product's writable fields; raises BusinessValidationError, ValidationError."""
+    stock_before = product.stock_quantity
     # The slug is left alone on a rename: links to the product keep working.
     for field in PRODUCT_WRITABLE_FIELDS:
         if field in data:
@@ -447,6 +463,12 @@ def product_update(*, product: Product, data: dict[str, Any]) -> Product:
     _save_product(product)
     if "is_active" in data:
         store_product_count_refresh(store_ids=[product.store_id])
+    fields = sorted(field for field in PRODUCT_WRITABLE_FIELDS if field in data)
+    publish(PRODUCT_UPDATED, product_id=product.pk, fields=fields)
+    if "stock_quantity" in data and stock_crossed_low(
+        before=stock_before, after=product.stock_quantity
+    ):
+        publish(STOCK_LOW, product_ids=[product.pk])
     return product
 
 

@@ -30,6 +30,7 @@ from cart.models import Cart, CartItem
 from cart.services import cart_for_request
 from catalog.cache import catalog_products_changed
 from catalog.models import Product
+from catalog.services import STOCK_LOW, stock_crossed_low
 from core import metrics
 from core.events import publish
 from core.exceptions import (
@@ -47,6 +48,7 @@ from orders.models import Fulfilment, FulfilmentStatus, Order, OrderItem, OrderS
 from orders.selectors import order_with_lines
 from orders.services import (
     ORDER_CANCELLING,
+    ORDER_PLACED,
     _transition,
     fulfilment_transition,
     lock_fulfilments,
@@ -177,6 +179,21 @@ def _deduct_stock(lines: list[CartItem]) -> None:
         )
     # The catalog shows stock: its cached answers for these products go after commit.
     catalog_products_changed(product_ids=[line.product_id for line in lines])
+
+
+def _announce_low_stock(priced: list["PricedLine"]) -> None:
+    """STOCK_LOW for the products this checkout took down to the low-stock threshold. The
+    products were read after the deduction (their rows locked), so a line's stock before
+    it is what is left plus what it took; no query."""
+    low = [
+        p.product.pk
+        for p in priced
+        if stock_crossed_low(
+            before=p.product.stock_quantity + p.line.quantity, after=p.product.stock_quantity
+        )
+    ]
+    if low:
+        publish(STOCK_LOW, product_ids=low)
 
 
 @dataclass(frozen=True)
@@ -321,6 +338,7 @@ def order_place(*, user, shipping_address: dict) -> Order:
     currency = _check_lines(lines)
     _deduct_stock(lines)
     priced, subtotal = _price(lines, currency=currency)
+    _announce_low_stock(priced)
     discount, coupon = _claim_coupon(cart=cart, user=user, subtotal=subtotal, currency=currency)
     order = _create_order(
         user=user,
@@ -334,6 +352,7 @@ def order_place(*, user, shipping_address: dict) -> Order:
     _clear_cart(cart)
     queue_order_email(order, "placed")
     metrics.order_placed(currency=currency)
+    publish(ORDER_PLACED, order_id=order.pk)
     return order
 
 
@@ -381,6 +400,7 @@ def order_place_service(
     )
     queue_order_email(order, "placed")
     metrics.order_placed(currency=currency)
+    publish(ORDER_PLACED, order_id=order.pk)
     return order
 
 

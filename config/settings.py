@@ -68,6 +68,7 @@ INSTALLED_APPS = [
     "recommendations",
     "conversations",
     "consultations",
+    "webhooks",
     # Demo data, on top: it uses the other apps and no app uses it.
     "demo",
 ]
@@ -361,6 +362,27 @@ if VIDEO_PROVIDER not in ("jitsi",):
     raise ImproperlyConfigured("VIDEO_PROVIDER must be jitsi.")
 VIDEO_BASE_URL = config("VIDEO_BASE_URL", default="https://meet.jit.si")
 
+# --- Outbound webhooks -----------------------------------------------------------------
+# Seconds to wait after each failed attempt before the next one; one attempt more than the
+# list is long, then the delivery has failed.
+WEBHOOK_RETRY_SCHEDULE = config(
+    "WEBHOOK_RETRY_SCHEDULE", default="5,30,300,1800,14400", cast=Csv(int)
+)
+if any(delay < 0 for delay in WEBHOOK_RETRY_SCHEDULE):
+    raise ImproperlyConfigured("WEBHOOK_RETRY_SCHEDULE must list seconds (0 or more).")
+# An endpoint is disabled (and staff emailed) after this many failed attempts in a row
+# (0: never).
+WEBHOOK_DISABLE_AFTER_FAILURES = config("WEBHOOK_DISABLE_AFTER_FAILURES", default=15, cast=int)
+# Seconds to connect to an endpoint, and to wait for each part of its answer.
+WEBHOOK_CONNECT_TIMEOUT = config("WEBHOOK_CONNECT_TIMEOUT", default=3.0, cast=float)
+WEBHOOK_READ_TIMEOUT = config("WEBHOOK_READ_TIMEOUT", default=5.0, cast=float)
+# On: endpoints may be on loopback, private and link-local addresses (local development).
+# Off (the default): every address of an endpoint's host must be public, checked when it is
+# saved and before every request.
+WEBHOOK_ALLOW_PRIVATE_TARGETS = config("WEBHOOK_ALLOW_PRIVATE_TARGETS", default=False, cast=bool)
+# Endpoints must use https (unless private targets are allowed); on by default with DEBUG off.
+WEBHOOK_REQUIRE_HTTPS = config("WEBHOOK_REQUIRE_HTTPS", default=not DEBUG, cast=bool)
+
 # --- Payments -------------------------------------------------------------------------
 # Providers a client may choose in `POST payments/`; the first is the default.
 PAYMENT_PROVIDERS = config(
@@ -426,6 +448,8 @@ CELERY_BEAT_SCHEDULE = {
         "schedule": 60.0,
     },
     "refresh-product-prices": {"task": "catalog.tasks.refresh_product_prices", "schedule": 60.0},
+    # Webhook retries, and deliveries a stopped process left behind.
+    "send-due-webhooks": {"task": "webhooks.tasks.send_due_deliveries", "schedule": 10.0},
     "purge-response-times": {"task": "core.tasks.purge_response_times", "schedule": 86400.0},
     "repair-product-prices": {
         "task": "catalog.tasks.refresh_product_prices",
@@ -504,7 +528,7 @@ SPECTACULAR_SETTINGS = {
     "DESCRIPTION": (
         "REST API of the marketplace: accounts, stores, catalog, cart, checkout, payments, "
         "the sellers' fulfilments, earnings and payouts, conversations, consultations, "
-        "reviews, wishlists, coupons, metrics and recommendations. "
+        "reviews, wishlists, coupons, metrics, recommendations and outbound webhooks. "
         "Request bodies are JSON (`application/json`); the endpoints that take an image "
         "also accept it as `multipart/form-data`. "
         "Authenticate with `POST /api/v1/auth/token/` and send `Authorization: Bearer <access>`. "
@@ -588,6 +612,13 @@ SPECTACULAR_SETTINGS = {
         {
             "name": "dashboard",
             "description": "Metrics for staff and sellers (JSON or CSV), the response-time KPI.",
+        },
+        {
+            "name": "webhooks",
+            "description": (
+                "Outbound webhooks (staff): endpoints, their signing secret, the delivery log, "
+                "ping and redelivery."
+            ),
         },
         {"name": "health", "description": "Liveness and readiness of an instance."},
     ],

@@ -33,6 +33,11 @@ ORDER_CANCELLING = "orders.order_cancelling"  # order_id, by_id (None: the syste
 # order_id, before any of its parts ships: a subscriber refuses an order that is not goods
 # (a booked consultation is delivered by being held, never by a carrier).
 ORDER_SHIPPING = "orders.order_shipping"
+# order_id; a new order was written (published by whoever places it: checkout).
+ORDER_PLACED = "orders.order_placed"
+# order_id, previous, status; published by _transition after the order's row changed, so a
+# subscriber hears every real change of status exactly once (not a change that was refused).
+ORDER_STATUS_CHANGED = "orders.order_status_changed"
 
 # status -> the statuses it may move to. Every order status change goes through _transition.
 TRANSITIONS: dict[str, frozenset[str]] = {
@@ -84,6 +89,7 @@ def _transition(*, order: Order, to: str, locked: bool = False, **fields) -> tup
     for name, value in fields.items():
         setattr(order, name, value)
     order.save(update_fields=["status", _STAMP[to], *fields, "updated_at"])
+    publish(ORDER_STATUS_CHANGED, order_id=order.pk, previous=previous, status=to)
     return order, previous
 
 

@@ -27,6 +27,7 @@ from django.utils import timezone
 
 from catalog.cache import catalog_products_changed
 from catalog.models import Product
+from core.events import publish
 from core.exceptions import BusinessValidationError
 from reviews.exceptions import OwnProductReview, ReviewExists, ReviewNotFound
 from reviews.models import MAX_COMMENT_LENGTH, Review, ReviewStatus
@@ -37,6 +38,9 @@ from stores.models import Store
 PRODUCT_NOT_REVIEWABLE = "This product does not exist or is no longer available."
 RATING_PLACES = Decimal("0.01")
 ZERO_RATING = Decimal("0.00")
+# review_id; a review was posted (whatever its status), published inside review_create's
+# transaction after the rating refresh, for the apps above (core.events).
+REVIEW_CREATED = "reviews.review_created"
 # Products per transaction when every rating is recomputed.
 RECOMPUTE_CHUNK = 500
 
@@ -211,6 +215,7 @@ def review_create(*, user, product_id: UUID, rating: int, comment: str = "") -> 
     except IntegrityError:
         raise ReviewExists() from None
     product_rating_refresh(product_id=product.pk)
+    publish(REVIEW_CREATED, review_id=review.pk)
     return review
 
 
