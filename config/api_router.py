@@ -19,4 +19,5 @@ urlpatterns = [
     path("", include("wishlist.urls")),
     path("", include("dashboard.urls")),
     path("", include("recommendations.urls")),
+    path("", include("skin.urls")),
 ]
