@@ -99,10 +99,13 @@ class BuiltinSkinAnalyzer:
         rgb = image.convert("RGB")
         rgb.thumbnail((ANALYSIS_MAX_SIDE, ANALYSIS_MAX_SIDE))
         ycbcr = rgb.convert("YCbCr")
-        colours = list(rgb.getdata())
-        chroma = list(ycbcr.getdata())
+        raw_rgb, raw_ycc = rgb.tobytes(), ycbcr.tobytes()
+        colours = [tuple(raw_rgb[i : i + 3]) for i in range(0, len(raw_rgb), 3)]
         total = len(colours)
-        skin_flags = bytes(255 if is_skin(*p) else 0 for p in chroma)
+        skin_flags = bytes(
+            255 if is_skin(raw_ycc[i], raw_ycc[i + 1], raw_ycc[i + 2]) else 0
+            for i in range(0, len(raw_ycc), 3)
+        )
         skin_count = skin_flags.count(255)
         share = skin_count / total if total else 0.0
         if skin_count < MIN_SKIN_PIXELS or share < MIN_SKIN_SHARE:
