@@ -32,7 +32,7 @@ def _with_annotations(queryset: QuerySet[SkinAnalysis]) -> QuerySet[SkinAnalysis
     return queryset.prefetch_related(
         Prefetch(
             "annotations",
-            queryset=AnalysisAnnotation.objects.select_related("author"),
+            queryset=AnalysisAnnotation.objects.select_related("consultation__store"),
         )
     )
 

@@ -84,16 +84,14 @@ class SkinAnalysisUploadInput(serializers.Serializer):
 
 class AnnotationSerializer(serializers.ModelSerializer):
     consultation = serializers.UUIDField(source="consultation_id", read_only=True)
-    author_name = serializers.SerializerMethodField()
+    store = serializers.CharField(
+        source="consultation.store.name", read_only=True, help_text="The dermatologist's store."
+    )
 
     class Meta:
         model = AnalysisAnnotation
-        fields = ["id", "consultation", "author_name", "text", "created_at"]
+        fields = ["id", "consultation", "store", "text", "created_at"]
         read_only_fields = fields
-
-    def get_author_name(self, annotation) -> str:
-        author = annotation.author
-        return author.get_full_name() or author.email if author else ""
 
 
 class AnnotationInput(serializers.Serializer):
