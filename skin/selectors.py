@@ -95,15 +95,19 @@ def matching_products(
     skin_type: str = "",
     allergies: list[str] | None = None,
     limit: int = MATCHING_PRODUCTS_LIMIT,
+    exclude_ids=(),
 ) -> list[Product]:
     """In-stock products on sale that address one of `concerns`, suit `skin_type` (or say
     nothing about skin types), and contain none of `allergies` (exact, normalised
-    ingredient names); best rated first. Each carries `matched_concerns`. One query."""
+    ingredient names), leaving out `exclude_ids` (ids, or querysets of ids); best rated
+    first. Each carries `matched_concerns`. One query."""
     if not concerns:
         return []
     queryset = Product.objects.filter(
         sellable_q(), json_list_has_any_q(field="concerns", values=concerns), stock_quantity__gt=0
     )
+    for ids in exclude_ids:
+        queryset = queryset.exclude(pk__in=ids)
     if skin_type:
         queryset = queryset.filter(
             json_list_has_q(field="skin_types", value=skin_type) | _empty_list_q("skin_types")
