@@ -468,6 +468,16 @@ class _FacetInStockSerializer(serializers.Serializer):
     count = serializers.IntegerField()
 
 
+class _FacetSkinTypeSerializer(serializers.Serializer):
+    value = serializers.ChoiceField(choices=SkinType.choices)
+    count = serializers.IntegerField()
+
+
+class _FacetConcernSerializer(serializers.Serializer):
+    value = serializers.ChoiceField(choices=SkinConcern.choices)
+    count = serializers.IntegerField()
+
+
 class ProductFacetsSerializer(serializers.Serializer):
     count = serializers.IntegerField(help_text="Products matching, as the list's `count`.")
     count_is_estimate = serializers.BooleanField()
@@ -479,6 +489,12 @@ class ProductFacetsSerializer(serializers.Serializer):
     stores = _FacetBrandSerializer(many=True)
     price_bands = _FacetPriceBandSerializer(many=True)
     in_stock = _FacetInStockSerializer(many=True)
+    skin_types = _FacetSkinTypeSerializer(
+        many=True, help_text="Products suited to each skin type (a product counts in several)."
+    )
+    concerns = _FacetConcernSerializer(
+        many=True, help_text="Products addressing each concern (a product counts in several)."
+    )
 
 
 class ProductSuggestInput(serializers.Serializer):

@@ -94,3 +94,24 @@ def test_filter_by_skin_type_and_concern(api_client):
 @pytest.mark.parametrize("param", ["skin_type", "concern"])
 def test_unknown_filter_value_is_400(api_client, param):
     assert_validation_error(api_client.get(PRODUCTS, {param: "purple"}), param)
+
+
+def test_facets_count_skin_types_and_concerns_as_the_filters_do(api_client):
+    ProductFactory(skin_types=["dry"], concerns=["acne", "redness"])
+    ProductFactory(skin_types=["dry", "oily"], concerns=["acne"])
+    ProductFactory(skin_types=["sensitive"], concerns=[])
+    ProductFactory(skin_types=["oily"], concerns=["acne"], is_active=False)
+
+    body = api_client.get(f"{PRODUCTS}facets/").json()
+
+    assert body["skin_types"] == [
+        {"value": "dry", "count": 2},
+        {"value": "oily", "count": 1},
+        {"value": "sensitive", "count": 1},
+    ]
+    assert body["concerns"] == [{"value": "acne", "count": 2}, {"value": "redness", "count": 1}]
+    for entry in body["concerns"]:
+        listed = api_client.get(PRODUCTS, {"concern": entry["value"]}).json()["count"]
+        assert listed == entry["count"]
+    narrowed = api_client.get(f"{PRODUCTS}facets/", {"concern": "redness"}).json()
+    assert narrowed["skin_types"] == [{"value": "dry", "count": 1}]
