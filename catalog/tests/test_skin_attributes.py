@@ -1,8 +1,10 @@
 """Products' skin attributes: written by the store, validated, shown, filtered."""
 
 import pytest
+from django.db import connection
 
 from catalog.models import Product
+from catalog.selectors import json_list_has_q
 from catalog.tests.factories import CategoryFactory, ProductFactory
 from catalog.tests.helpers import PRODUCTS, assert_validation_error, product_url
 
@@ -115,3 +117,24 @@ def test_facets_count_skin_types_and_concerns_as_the_filters_do(api_client):
         assert listed == entry["count"]
     narrowed = api_client.get(f"{PRODUCTS}facets/", {"concern": "redness"}).json()
     assert narrowed["skin_types"] == [{"value": "dry", "count": 1}]
+
+
+@pytest.mark.postgres
+@pytest.mark.skipif(connection.vendor != "postgresql", reason="GIN indexes are PostgreSQL's")
+@pytest.mark.parametrize(
+    "field, value, index",
+    [
+        ("skin_types", "dry", "catalog_prod_skin_gin"),
+        ("concerns", "acne", "catalog_prod_concern_gin"),
+    ],
+)
+def test_the_skin_filters_can_use_their_gin_index(field, value, index):
+    ProductFactory.create_batch(3, skin_types=["dry"], concerns=["acne"])
+    queryset = Product.objects.filter(json_list_has_q(field=field, value=value)).order_by()
+    with connection.cursor() as cursor:
+        # A tiny table is cheaper to scan; the question is whether the index applies.
+        cursor.execute("SET LOCAL enable_seqscan = off")
+        plan = queryset.explain()
+
+    assert index in plan, plan
+    assert queryset.count() == 3
