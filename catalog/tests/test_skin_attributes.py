@@ -138,3 +138,25 @@ def test_the_skin_filters_can_use_their_gin_index(field, value, index):
 
     assert index in plan, plan
     assert queryset.count() == 3
+
+
+@pytest.mark.postgres
+@pytest.mark.skipif(connection.vendor != "postgresql", reason="the search document is PostgreSQL's")
+def test_search_finds_products_by_concern_and_ingredient(seller_client):
+    category = CategoryFactory()
+    for name, concerns, ingredients in [
+        ("Gentle Gel", ["acne"], ["zinc"]),
+        ("Night Balm", ["aging"], ["niacinamide"]),
+    ]:
+        body = {
+            "name": name,
+            "price": "10.00",
+            "category": str(category.pk),
+            "concerns": concerns,
+            "ingredients": ingredients,
+            "stock_quantity": 3,
+        }
+        assert seller_client.post(PRODUCTS, body, format="json").status_code == 201
+
+    assert names(seller_client.get(PRODUCTS, {"search": "acne"})) == ["Gentle Gel"]
+    assert names(seller_client.get(PRODUCTS, {"search": "niacinamide"})) == ["Night Balm"]
