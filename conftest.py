@@ -10,6 +10,7 @@ from accounts.tests.factories import UserFactory
 def _fast_and_isolated(settings, tmp_path):
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
     settings.MEDIA_ROOT = tmp_path / "media"
+    settings.PRIVATE_MEDIA_ROOT = tmp_path / "private"
     # Cached catalog answers are invalidated after commit, which a test's transaction never
     # does; the cache tests turn the cache on and run the commit callbacks themselves.
     settings.CATALOG_CACHE_SECONDS = 0

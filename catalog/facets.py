@@ -24,7 +24,8 @@ from django.core.exceptions import EmptyResultSet
 from django.db import connection
 from django.db.models import Case, F, IntegerField, QuerySet, Value, When
 
-from catalog.models import Brand, Category, Product
+from catalog.models import Brand, Category, Product, SkinConcern, SkinType
+from catalog.selectors import json_list_has_q
 from stores.models import Store
 
 # Rows of the table a facet estimate reads (about 1 % of a million products).
@@ -134,15 +135,50 @@ def _present_in_stock(counts: dict) -> list[dict]:
     ]
 
 
-# The facets, in the order of the answer. Skin type and concern facets (many values per
-# product) will group over their link tables instead of a column of the product.
+def _has_value_expression(field: str, value: str):
+    def expression():
+        return Case(
+            When(json_list_has_q(field=field, value=value), then=Value(1)),
+            default=Value(0),
+            output_field=IntegerField(),
+        )
+
+    return expression
+
+
+def _count_of_flag(counts: dict) -> int:
+    return counts.get(1, 0)
+
+
+# Skin types and concerns: a product holds several, so each value of the vocabulary is a
+# 0/1 column of its own (one more grouping set each on PostgreSQL), gathered afterwards
+# into the answer's `skin_types` and `concerns` lists.
+LIST_FACETS = (
+    ("skin_types", "skin_types", SkinType.values),
+    ("concerns", "concerns", SkinConcern.values),
+)
+_LIST_SOURCES = tuple(
+    FacetSource(f"{key}_{value}", _has_value_expression(field, value), _count_of_flag)
+    for key, field, values in LIST_FACETS
+    for value in values
+)
+
+# The facets, in the order of the answer.
 FACET_SOURCES = (
     FacetSource("categories", lambda: F("category_id"), _present_categories, _uuid),
     FacetSource("brands", lambda: F("brand_id"), _present_brands, _uuid),
     FacetSource("stores", lambda: F("store_id"), _present_stores, _uuid),
     FacetSource("price_bands", _price_band_expression, _present_price_bands),
     FacetSource("in_stock", _in_stock_expression, _present_in_stock),
+    *_LIST_SOURCES,
 )
+
+
+def _gather_list_facets(answer: dict) -> dict:
+    for key, _, values in LIST_FACETS:
+        counts = [(value, answer.pop(f"{key}_{value}")) for value in values]
+        answer[key] = [{"value": value, "count": count} for value, count in counts if count]
+    return answer
 
 
 def _columns() -> dict[str, object]:
@@ -218,7 +254,9 @@ def product_facets(*, queryset: QuerySet, estimate: bool) -> dict:
         for per_value in counts.values():
             for value, number in per_value.items():
                 per_value[value] = round(number * scale)
-    return {
-        "counts_are_estimates": sample_percent is not None,
-        **{source.key: source.present(dict(counts[source.key])) for source in FACET_SOURCES},
-    }
+    return _gather_list_facets(
+        {
+            "counts_are_estimates": sample_percent is not None,
+            **{source.key: source.present(dict(counts[source.key])) for source in FACET_SOURCES},
+        }
+    )

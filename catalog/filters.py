@@ -10,7 +10,7 @@ from django.db.models import QuerySet
 from django_filters import rest_framework as filters
 from drf_spectacular.utils import extend_schema_field
 
-from catalog.models import Brand, Category, Product
+from catalog.models import Brand, Category, Product, SkinConcern, SkinType
 from catalog.search import (
     TYPO_ALTERNATIVES,
     TYPO_MIN_MATCHES,
@@ -25,6 +25,7 @@ from catalog.selectors import (
     brand_ids_matching,
     category_descendant_ids,
     category_ids_matching,
+    json_list_has_q,
     search_vocabulary,
 )
 from core.schema import decimal_pattern
@@ -165,6 +166,17 @@ class ProductFilter(filters.FilterSet):
         field_name="is_active",
         help_text="Staff and sellers (own products) may list inactive products.",
     )
+    # jsonb containment on PostgreSQL, served by the GIN indexes on the lists.
+    skin_type = filters.ChoiceFilter(
+        choices=SkinType.choices,
+        method="filter_skin_type",
+        help_text="Only products suited to this skin type.",
+    )
+    concern = filters.ChoiceFilter(
+        choices=SkinConcern.choices,
+        method="filter_concern",
+        help_text="Only products that address this skin concern.",
+    )
 
     class Meta:
         model = Product
@@ -231,6 +243,12 @@ class ProductFilter(filters.FilterSet):
         if brand_id is None:
             return queryset.none()
         return queryset.filter(brand_id=brand_id)
+
+    def filter_skin_type(self, queryset: QuerySet, name: str, value: str) -> QuerySet:
+        return queryset.filter(json_list_has_q(field="skin_types", value=value))
+
+    def filter_concern(self, queryset: QuerySet, name: str, value: str) -> QuerySet:
+        return queryset.filter(json_list_has_q(field="concerns", value=value))
 
     def filter_in_stock(self, queryset: QuerySet, name: str, value: bool) -> QuerySet:
         return queryset.filter(stock_quantity__gt=0) if value else queryset.filter(stock_quantity=0)

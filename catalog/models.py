@@ -27,6 +27,25 @@ class BytewiseLower(Func):
         return f'({sql} COLLATE "C")', params
 
 
+class SkinType(models.TextChoices):
+    DRY = "dry", "Dry"
+    OILY = "oily", "Oily"
+    COMBINATION = "combination", "Combination"
+    NORMAL = "normal", "Normal"
+    SENSITIVE = "sensitive", "Sensitive"
+
+
+class SkinConcern(models.TextChoices):
+    ACNE = "acne", "Acne"
+    PIGMENTATION = "pigmentation", "Pigmentation"
+    REDNESS = "redness", "Redness"
+    AGING = "aging", "Aging"
+    DRYNESS = "dryness", "Dryness"
+    DULLNESS = "dullness", "Dullness"
+    PORES = "pores", "Pores"
+    SENSITIVITY = "sensitivity", "Sensitivity"
+
+
 class Category(BaseModel):
     name = models.CharField(max_length=120)
     slug = models.SlugField(max_length=140, unique=True)
@@ -122,6 +141,13 @@ class Product(BaseModel):
     # (C), description (D), see catalog.search. Written by the catalog services and by
     # `manage.py reindex_products`; null on other databases, which search without it.
     search_vector = SearchVectorField(null=True, editable=False)
+    # What the product is for and what is in it: JSON lists of SkinType / SkinConcern
+    # values and of lower-case ingredient names, kept sorted and unique by the services.
+    # JSON rather than ArrayField so SQLite runs the suite too; on PostgreSQL the GIN
+    # indexes below serve `skin_types @> '["dry"]'` (catalog.selectors.json_list_has_q).
+    skin_types = models.JSONField(default=list, blank=True)
+    concerns = models.JSONField(default=list, blank=True)
+    ingredients = models.JSONField(default=list, blank=True)
 
     class Meta:
         ordering = ["-created_at"]
@@ -157,6 +183,13 @@ class Product(BaseModel):
             # Full-text search (catalog.search); the trigram index on UPPER(name) (catalog
             # 0002) serves partial matches and typos.
             GinIndex(fields=["search_vector"], name="catalog_product_search_gin"),
+            # products/?skin_type= and ?concern= (jsonb containment).
+            GinIndex(
+                fields=["skin_types"], opclasses=["jsonb_path_ops"], name="catalog_prod_skin_gin"
+            ),
+            GinIndex(
+                fields=["concerns"], opclasses=["jsonb_path_ops"], name="catalog_prod_concern_gin"
+            ),
             # products/suggest/: visible names starting with what is typed, in name order:
             # a range of this index, byte-wise (LIKE 'ab%' and ORDER BY both work whatever
             # the database collation).

@@ -1,13 +1,13 @@
 """Product search: what `?search=` means, on PostgreSQL and elsewhere.
 
 PostgreSQL keeps a search document per product (Product.search_vector): the name with
-weight A, the brand and the store names B, the category name C, the description D
-(SEARCH_DOCUMENT_SOURCES). Names are indexed twice, with the
-`simple` configuration (every word as written, lower-cased: brand names such as Dermaveil or
-Kerasol are found as typed, and a prefix of any word matches) and with `english` (stems:
-"serums" finds "Serum", "hydrating" and "hydration" meet at "hydrat"); descriptions only with
-`english`, which drops stop words and keeps the document small. Every word of a query is
-looked up both ways.
+weight A, the brand and the store names B, the category name C, the description and the
+skin attributes (skin types, concerns, ingredients) D (SEARCH_DOCUMENT_SOURCES). Names are
+indexed twice, with the `simple` configuration (every word as written, lower-cased: brand
+names such as Dermaveil or Kerasol are found as typed, and a prefix of any word matches)
+and with `english` (stems: "serums" finds "Serum", "hydrating" and "hydration" meet at
+"hydrat"); descriptions and skin attributes only with `english`, which drops stop words and
+keeps the document small. Every word of a query is looked up both ways.
 
 A query is built from the user's words, never parsed as tsquery syntax: every word must
 match (AND), `-word` excludes, and the last word matches as a prefix while it is still
@@ -43,7 +43,7 @@ from django.db.models import (
     Value,
     When,
 )
-from django.db.models.functions import Coalesce
+from django.db.models.functions import Cast, Coalesce
 
 from catalog.models import Brand, Category
 from core.pagination import count_upto, planner_estimate
@@ -87,6 +87,11 @@ SEARCH_DOCUMENT_SOURCES = (
     (_store_name, "B", SEARCH_CONFIGS),
     (_category_name, "C", SEARCH_CONFIGS),
     (lambda: "description", "D", ("english",)),
+    # The skin attributes' words (their JSON text: the brackets and quotes are no words),
+    # as much as the description: "acne" or "niacinamide" finds what is tagged with it.
+    (lambda: Cast("skin_types", TextField()), "D", ("english",)),
+    (lambda: Cast("concerns", TextField()), "D", ("english",)),
+    (lambda: Cast("ingredients", TextField()), "D", ("english",)),
 )
 
 

@@ -1,6 +1,7 @@
 """Reads of the catalog worth naming. Every view that lists a thing goes through these, so
 they all get the same joins, prefetches and annotations (and the same query count)."""
 
+import json
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime
@@ -25,6 +26,25 @@ from catalog.models import Brand, BytewiseLower, Category, Product, ProductImage
 from stores.models import Store, StoreStatus
 
 _MONEY = DecimalField(max_digits=12, decimal_places=2)
+
+
+def json_list_has_q(*, field: str, value: str) -> Q:
+    """Rows whose JSON list `field` (Product.skin_types, concerns, ingredients) holds
+    `value`. On PostgreSQL a jsonb containment (`@>`), which the GIN indexes serve; other
+    databases have no JSON containment, so the JSON text is searched for the quoted value
+    (the lists hold plain strings, serialised as JSON, so a quoted value matches one
+    element exactly, never a part of one)."""
+    if connection.vendor == "postgresql":
+        return Q(**{f"{field}__contains": [value]})
+    return Q(**{f"{field}__icontains": json.dumps(value)})
+
+
+def json_list_has_any_q(*, field: str, values: Iterable[str]) -> Q:
+    """Rows whose JSON list `field` holds at least one of `values` (none when empty)."""
+    condition = Q(pk__in=[])
+    for value in values:
+        condition |= json_list_has_q(field=field, value=value)
+    return condition
 
 
 def discount_active_q(*, at: datetime | None = None) -> Q:
@@ -239,6 +259,9 @@ PRODUCT_ROW_FIELDS = (
     "store_id",
     "store__slug",
     "store__name",
+    "skin_types",
+    "concerns",
+    "ingredients",
     "created_by_id",
     "created_at",
     "updated_at",

@@ -9,7 +9,7 @@ from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 from rest_framework.validators import UniqueValidator
 
-from catalog.models import Brand, Category, Product, ProductImage
+from catalog.models import Brand, Category, Product, ProductImage, SkinConcern, SkinType
 from catalog.selectors import product_images_by_product, product_name_taken
 from catalog.services import PRODUCT_NAME_TAKEN
 from core.money import quantize_money
@@ -126,6 +126,33 @@ class BrandInput(serializers.Serializer):
 
 # --- products ---------------------------------------------------------------------------
 
+MAX_INGREDIENTS = 100
+INGREDIENT_MAX_LENGTH = 60
+
+
+def skin_types_field(**kwargs):
+    return serializers.ListField(
+        child=serializers.ChoiceField(choices=SkinType.choices),
+        max_length=len(SkinType.choices),
+        **kwargs,
+    )
+
+
+def concerns_field(**kwargs):
+    return serializers.ListField(
+        child=serializers.ChoiceField(choices=SkinConcern.choices),
+        max_length=len(SkinConcern.choices),
+        **kwargs,
+    )
+
+
+def ingredients_field(**kwargs):
+    return serializers.ListField(
+        child=serializers.CharField(max_length=INGREDIENT_MAX_LENGTH),
+        max_length=MAX_INGREDIENTS,
+        **kwargs,
+    )
+
 
 @extend_schema_field(serializers.URLField(allow_null=True))
 class PrimaryImageUrlField(serializers.Field):
@@ -166,6 +193,9 @@ class ProductSerializer(serializers.ModelSerializer):
     created_by = serializers.UUIDField(
         source="created_by_id", read_only=True, allow_null=True, help_text="The seller's id."
     )
+    skin_types = skin_types_field(read_only=True, help_text="The skin types it suits.")
+    concerns = concerns_field(read_only=True, help_text="The skin concerns it addresses.")
+    ingredients = ingredients_field(read_only=True, help_text="Ingredient names, lower case.")
 
     class Meta:
         model = Product
@@ -189,6 +219,9 @@ class ProductSerializer(serializers.ModelSerializer):
             "average_rating",
             "review_count",
             "store",
+            "skin_types",
+            "concerns",
+            "ingredients",
             "created_by",
             "created_at",
             "updated_at",
@@ -234,6 +267,13 @@ class ProductInput(serializers.Serializer):
         required=False,
         help_text="Staff only, on creation: the store that sells it (a seller always lists "
         "in their own store).",
+    )
+    skin_types = skin_types_field(required=False, help_text="The skin types it suits.")
+    concerns = concerns_field(required=False, help_text="The skin concerns it addresses.")
+    ingredients = ingredients_field(
+        required=False,
+        help_text=f"Ingredient names (at most {MAX_INGREDIENTS}, each at most "
+        f"{INGREDIENT_MAX_LENGTH} characters); stored lower case, unique, sorted.",
     )
 
     def validate_name(self, value: str) -> str:
@@ -372,6 +412,9 @@ class ProductRepresenter:
             "average_rating": _money(row["average_rating"]),
             "review_count": row["review_count"],
             "store": store,
+            "skin_types": list(row["skin_types"] or []),
+            "concerns": list(row["concerns"] or []),
+            "ingredients": list(row["ingredients"] or []),
             "created_by": str(created_by) if created_by is not None else None,
             "created_at": _datetime(row["created_at"]),
             "updated_at": _datetime(row["updated_at"]),
@@ -425,6 +468,16 @@ class _FacetInStockSerializer(serializers.Serializer):
     count = serializers.IntegerField()
 
 
+class _FacetSkinTypeSerializer(serializers.Serializer):
+    value = serializers.ChoiceField(choices=SkinType.choices)
+    count = serializers.IntegerField()
+
+
+class _FacetConcernSerializer(serializers.Serializer):
+    value = serializers.ChoiceField(choices=SkinConcern.choices)
+    count = serializers.IntegerField()
+
+
 class ProductFacetsSerializer(serializers.Serializer):
     count = serializers.IntegerField(help_text="Products matching, as the list's `count`.")
     count_is_estimate = serializers.BooleanField()
@@ -436,6 +489,12 @@ class ProductFacetsSerializer(serializers.Serializer):
     stores = _FacetBrandSerializer(many=True)
     price_bands = _FacetPriceBandSerializer(many=True)
     in_stock = _FacetInStockSerializer(many=True)
+    skin_types = _FacetSkinTypeSerializer(
+        many=True, help_text="Products suited to each skin type (a product counts in several)."
+    )
+    concerns = _FacetConcernSerializer(
+        many=True, help_text="Products addressing each concern (a product counts in several)."
+    )
 
 
 class ProductSuggestInput(serializers.Serializer):

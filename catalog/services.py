@@ -57,6 +57,9 @@ PRODUCT_WRITABLE_FIELDS = (
     "brand",
     "stock_quantity",
     "is_active",
+    "skin_types",
+    "concerns",
+    "ingredients",
 )
 CATEGORY_WRITABLE_FIELDS = ("name", "slug", "parent", "description", "image")
 BRAND_WRITABLE_FIELDS = ("name", "slug", "description", "logo")
@@ -342,10 +345,25 @@ def _end_zero_discount(product: Product) -> None:
         product.discount_ends_at = None
 
 
+def ingredient_names_normalise(names) -> list[str]:
+    """Ingredient names as they are stored and compared (a product's ingredients, a
+    customer's allergies): lower case, inner whitespace collapsed, unique, sorted."""
+    return sorted({" ".join(str(name).split()).lower() for name in names} - {""})
+
+
+def _normalise_skin_attributes(product: Product) -> None:
+    # Stored canonical so that equal lists compare equal and the JSON text search used on
+    # SQLite (catalog.selectors.json_list_has_q) sees one spelling of each value.
+    product.skin_types = sorted(set(product.skin_types or []))
+    product.concerns = sorted(set(product.concerns or []))
+    product.ingredients = ingredient_names_normalise(product.ingredients or [])
+
+
 def _save_product(product: Product) -> None:
     """Validate and save. Two writers can both pass the name check; the partial unique
     index decides, and the loser gets a 400 on `name` instead of a 500."""
     _end_zero_discount(product)
+    _normalise_skin_attributes(product)
     _check_discount_window(product)
     if product_name_taken(name=product.name, exclude_id=product.pk):
         raise BusinessValidationError({"name": [PRODUCT_NAME_TAKEN]})
@@ -426,6 +444,9 @@ def product_create(
     brand: Brand | None = None,
     stock_quantity: int = 0,
     is_active: bool = True,
+    skin_types: list[str] | None = None,
+    concerns: list[str] | None = None,
+    ingredients: list[str] | None = None,
 ) -> Product:
     """List a product in `store` (created by `created_by`); raises StoreNotApproved (the
     store is pending, rejected or suspended), BusinessValidationError, ValidationError."""
@@ -445,6 +466,9 @@ def product_create(
         brand=brand,
         stock_quantity=stock_quantity,
         is_active=is_active,
+        skin_types=skin_types or [],
+        concerns=concerns or [],
+        ingredients=ingredients or [],
         created_by=created_by,
     )
     _save_product(product)

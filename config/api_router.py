@@ -20,4 +20,5 @@ urlpatterns = [
     path("", include("dashboard.urls")),
     path("", include("recommendations.urls")),
     path("", include("webhooks.urls")),
+    path("", include("skin.urls")),
 ]

@@ -69,6 +69,7 @@ INSTALLED_APPS = [
     "conversations",
     "consultations",
     "webhooks",
+    "skin",
     # Demo data, on top: it uses the other apps and no app uses it.
     "demo",
 ]
@@ -263,6 +264,11 @@ STORAGES = {
         )
     },
 }
+# Skin photos (health data): outside MEDIA_ROOT, never served as files, only by the
+# skin app's authenticated views.
+PRIVATE_MEDIA_ROOT = Path(config("PRIVATE_MEDIA_ROOT", default=str(BASE_DIR / "private")))
+# The class that measures a skin photo (skin.analyzers: `analyze(image) -> Measures`).
+SKIN_ANALYZER = config("SKIN_ANALYZER", default="skin.analyzers.BuiltinSkinAnalyzer")
 MAX_IMAGE_UPLOAD_BYTES = config("MAX_IMAGE_UPLOAD_BYTES", default=5 * 1024 * 1024, cast=int)
 # Decoded size cap of an uploaded image (width x height): a few KB of PNG can describe
 # a 40-megapixel canvas that takes hundreds of MB to decode. Default 4096 x 4096.
@@ -621,6 +627,13 @@ SPECTACULAR_SETTINGS = {
             ),
         },
         {"name": "health", "description": "Liveness and readiness of an instance."},
+        {
+            "name": "skin",
+            "description": (
+                "The caller's skin profile and photo analyses (measurements, not a "
+                "diagnosis), and what a dermatologist sees of them in a shared consultation."
+            ),
+        },
     ],
     "SERVE_INCLUDE_SCHEMA": False,
     "POSTPROCESSING_HOOKS": [
@@ -643,6 +656,9 @@ SPECTACULAR_SETTINGS = {
         "CountryCodeEnum": "core.countries.COUNTRY_CODES",
         "ErrorCodeEnum": "core.exceptions.ErrorCode",
         "ConsultationStatusEnum": "consultations.models.ConsultationStatus",
+        "SkinTypeEnum": "catalog.models.SkinType",
+        "SkinConcernEnum": "catalog.models.SkinConcern",
+        "SkinAnalysisStatusEnum": "skin.models.AnalysisStatus",
     },
 }
 

@@ -94,6 +94,52 @@ BATCH_SIZE = 5_000
 Progress = Callable[[int, int, float], None]
 
 
+# Skin attributes of the demo products, stored canonical (sorted, unique) as the services
+# would; chosen per product by _mix so every run gives each product the same ones.
+SKIN_TYPE_SETS = (
+    ["dry", "normal"],
+    ["combination", "oily"],
+    ["sensitive"],
+    ["combination", "normal"],
+    ["dry", "sensitive"],
+    [],
+)
+CONCERN_SETS = (
+    ["acne", "pores"],
+    ["redness", "sensitivity"],
+    ["aging"],
+    ["dryness"],
+    ["dullness", "pigmentation"],
+    ["redness"],
+    ["acne"],
+    ["aging", "pigmentation"],
+)
+INGREDIENT_POOL = (
+    "ceramides",
+    "centella asiatica",
+    "glycerin",
+    "hyaluronic acid",
+    "niacinamide",
+    "panthenol",
+    "retinol",
+    "salicylic acid",
+    "squalane",
+    "vitamin c",
+    "zinc oxide",
+)
+
+
+def _skin_attributes(index: int) -> dict:
+    ingredients = {"aqua", "glycerin"}
+    for salt in (11, 12):
+        ingredients.add(INGREDIENT_POOL[_mix(index, salt) % len(INGREDIENT_POOL)])
+    return {
+        "skin_types": SKIN_TYPE_SETS[_mix(index, 13) % len(SKIN_TYPE_SETS)],
+        "concerns": CONCERN_SETS[_mix(index, 14) % len(CONCERN_SETS)],
+        "ingredients": sorted(ingredients),
+    }
+
+
 def _mix(index: int, salt: int) -> int:
     """A cheap deterministic hash of (index, salt): the same product always gets the same
     attributes, without a random generator per row."""
@@ -172,6 +218,7 @@ class ProductPlan:
             is_active=_mix(index, 8) % 50 != 0,  # about 2 % inactive
             store=store,
             created_by_id=store.owner_id,
+            **_skin_attributes(index),
         )
         # bulk_create bypasses the services, so the stored effective price is set here.
         product.set_current_price()

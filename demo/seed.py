@@ -26,6 +26,7 @@ from demo.consultations_seed import consultations_ensure
 from demo.conversations_seed import conversations_ensure
 from demo.history import History, HistoryReport, coupon_uses_recount, coupons_ensure
 from demo.marketplace_seed import payouts_ensure
+from demo.skin_seed import skin_demo_ensure
 from demo.stores_seed import stores_ensure
 from recommendations.services import recommendations_compute
 
@@ -38,6 +39,7 @@ FULL_RECOMMENDATIONS_LIMIT = 20_000
 class SeedReport:
     conversations: int
     consultations: int
+    skin_analyses: int
     stores: int
     subcategories: int
     brands: int
@@ -68,12 +70,14 @@ def demo_seed(
     history.customers = customers_created  # the shoppers created by this run
     conversations = conversations_ensure()
     consultations = consultations_ensure()
+    skin_analyses = skin_demo_ensure()
     recommendations = _recommendations_compute()
     # Everything above bypassed the services: no cached catalog answer is current.
     catalog_taxonomy_changed()
     return SeedReport(
         conversations=conversations,
         consultations=consultations,
+        skin_analyses=skin_analyses,
         stores=len(stores),
         subcategories=len(leaves),
         brands=len(brands),

@@ -22,16 +22,21 @@ from django.db.models import (
 from django.db.models.functions import RowNumber
 
 from catalog.models import Product
-from catalog.selectors import product_images_prefetch, sellable_q
+from catalog.selectors import json_list_has_any_q, product_images_prefetch, sellable_q
 from orders.models import SOLD_STATUSES, OrderItem, OrderStatus
 from recommendations.models import ProductRecommendation, RecommendationKind
 from recommendations.services import WEIGHT_BRAND, WEIGHT_RATING
+from skin.selectors import matching_products, skin_profile_of
 from wishlist.models import WishlistItem
 
 DEFAULT_LIMIT = 6
 MAX_LIMIT = 20
 # How many of the user's most recent purchases and saved items seed their recommendations.
 USER_MAX_SOURCES = 50
+# A product that meets a concern of the user's skin profile scores like a strong
+# "similar" match; several concerns met add a little each.
+WEIGHT_SKIN = 0.5
+WEIGHT_SKIN_EXTRA_CONCERN = 0.1
 
 # Only what a customer can buy right now is worth recommending: on sale and in stock.
 _VISIBLE = sellable_q() & Q(stock_quantity__gt=0)
@@ -211,8 +216,14 @@ def user_recommendations(*, user, limit: int = DEFAULT_LIMIT) -> list[Recommenda
     """Products for `user`: bought together with what they bought, similar to what they
     saved; never something they bought or saved. A product reached from several sources
     sums their scores (bought-together scores are scaled to [0, 1] per source first);
-    the reason names the strongest source. Users without history, or too little of it,
-    get top-rated products. Three queries, four with the fallback."""
+    the reason names the strongest source. The skin profile adds the products that meet
+    its concerns and suit its skin type ("For your acne (skin profile)"), and its
+    allergies leave out every product containing one of them, whatever the source. Users
+    without history, or too little of it, get top-rated products. Four queries (user,
+    profile, rows, images), one more with skin concerns, one more with the fallback."""
+    profile = skin_profile_of(user=user)
+    allergies = list(profile.allergies) if profile else []
+    allergen_q = json_list_has_any_q(field="ingredients", values=allergies)
     recent_bought = (
         OrderItem.objects.filter(
             order__user=user, order__status__in=SOLD_STATUSES, product__isnull=False
@@ -229,6 +240,7 @@ def user_recommendations(*, user, limit: int = DEFAULT_LIMIT) -> list[Recommenda
         )
         .exclude(recommended_id__in=_bought_ids(user))
         .exclude(recommended_id__in=_wished_ids(user))
+        .exclude(json_list_has_any_q(field="recommended__ingredients", values=allergies))
         .select_related("recommended")
         .annotate(source_name=F("product__name"))
         .order_by("-score", "id")
@@ -255,16 +267,36 @@ def user_recommendations(*, user, limit: int = DEFAULT_LIMIT) -> list[Recommenda
         if row.recommended_id not in best or weight > best[row.recommended_id][0]:
             best[row.recommended_id] = (weight, reason)
 
+    if profile is not None and profile.concerns:
+        for product in matching_products(
+            concerns=list(profile.concerns),
+            skin_type=profile.skin_type,
+            allergies=allergies,
+            limit=limit,
+            exclude_ids=[_bought_ids(user), _wished_ids(user)],
+        ):
+            met = product.matched_concerns  # type: ignore[attr-defined]
+            weight = WEIGHT_SKIN + WEIGHT_SKIN_EXTRA_CONCERN * (len(met) - 1)
+            reason = f"For your {' and '.join(met)} (skin profile)"
+            totals[product.pk] += weight
+            products.setdefault(product.pk, product)
+            if product.pk not in best or weight > best[product.pk][0]:
+                best[product.pk] = (weight, reason)
+
     ranked = sorted(totals, key=lambda pk: (-totals[pk], str(pk)))[:limit]
     result = [Recommendation(products[pk], round(totals[pk], 6), best[pk][1]) for pk in ranked]
 
     if len(result) < limit:
-        result += _top_rated_for(user=user, exclude=[r.product.pk for r in result], limit=limit)
+        result += _top_rated_for(
+            user=user, exclude=[r.product.pk for r in result], limit=limit, allergen_q=allergen_q
+        )
     prefetch_related_objects([r.product for r in result], product_images_prefetch())
     return result[:limit]
 
 
-def _top_rated_for(*, user, exclude: list[UUID], limit: int) -> list[Recommendation]:
+def _top_rated_for(
+    *, user, exclude: list[UUID], limit: int, allergen_q: Q | None = None
+) -> list[Recommendation]:
     """Best-rated visible products (most reviewed, then newest, break ties) that the user
     neither bought nor saved: for users with no (or too little) history."""
     products = (
@@ -272,6 +304,7 @@ def _top_rated_for(*, user, exclude: list[UUID], limit: int) -> list[Recommendat
         .exclude(pk__in=exclude)
         .exclude(pk__in=_bought_ids(user))
         .exclude(pk__in=_wished_ids(user))
+        .exclude(allergen_q if allergen_q is not None else Q(pk__in=[]))
         .annotate(reviewed=Case(When(review_count__gt=0, then=Value(1)), default=Value(0)))
         .order_by("-reviewed", "-average_rating", "-review_count", "-created_at", "id")[
             : limit - len(exclude)

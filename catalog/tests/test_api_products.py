@@ -80,7 +80,8 @@ def test_detail_shows_every_field_with_money_as_two_place_strings(api_client):
         "id", "name", "slug", "description", "price", "currency", "discount_percent",
         "discount_starts_at", "discount_ends_at", "effective_price", "category", "brand",
         "stock_quantity", "in_stock", "is_active", "images", "average_rating",
-        "review_count", "store", "created_by", "created_at", "updated_at",
+        "review_count", "store", "skin_types", "concerns", "ingredients", "created_by",
+        "created_at", "updated_at",
     }  # fmt: skip
     assert body["store"] == {
         "id": str(product.store_id),

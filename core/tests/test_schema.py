@@ -135,7 +135,7 @@ def test_request_bodies_are_json_only_except_image_uploads(schema):
         types = set(body["content"])
         if (path, method) in UPLOADS:
             assert types == {"application/json", "multipart/form-data"}, (method, path)
-        elif path == "/api/v1/products/{id}/images/":
+        elif path in ("/api/v1/products/{id}/images/", "/api/v1/users/me/skin-analyses/"):
             assert types == {"multipart/form-data"}
         else:
             assert types == {"application/json"}, (method, path, types)

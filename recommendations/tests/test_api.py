@@ -338,8 +338,9 @@ def test_user_recommendations_take_a_constant_number_of_queries(
         ProductImageFactory(product=rec.recommended, is_primary=True)
         ProductRecommendationFactory(product=source, kind=SIMILAR, score=0.4)
 
-    # user, rows, images (the history fills the list: no fallback query)
-    with django_assert_num_queries(3):
+    # user, skin profile (none: no skin query), rows, images (the history fills the list:
+    # no fallback query)
+    with django_assert_num_queries(4):
         response = user_client.get(ME, {"limit": 2})
 
     assert len(response.json()["results"]) == 2

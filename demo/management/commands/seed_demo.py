@@ -71,7 +71,7 @@ class Command(BaseCommand):
         self._history(report.history, report.recommendations)
         self._say(
             f"Conversations: {report.conversations} created; consultations: "
-            f"{report.consultations} created."
+            f"{report.consultations} created; skin analyses: {report.skin_analyses} created."
         )
         self._say("Demo accounts (local use only):")
         printed = {spec["email"] for spec in DEMO_USERS}
