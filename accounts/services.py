@@ -40,6 +40,9 @@ UNSET: Any = _Unset()
 
 # Published (in the deleting transaction) with `user_ids` just before users are deleted.
 USERS_DELETING = "accounts.users_deleting"
+# Published (in the closing transaction) with `user_ids` when users close their own account:
+# what they would not want kept once they leave (health data) goes with it.
+USERS_CLOSING = "accounts.users_closing"
 
 _IMAGE_EXTENSIONS = {"JPEG": "jpg", "PNG": "png", "WEBP": "webp", "GIF": "gif"}
 
@@ -180,11 +183,12 @@ def user_deactivate(*, user: User, by: User) -> User:
 
 @transaction.atomic
 def user_close(*, user: User) -> User:
-    """The caller closes their own account: deactivated (kept for order history) and
-    every token revoked. Raises nothing."""
+    """The caller closes their own account: deactivated (kept for order history), every
+    token revoked, and USERS_CLOSING published. Raises nothing."""
     user.is_active = False
     user.save(update_fields=["is_active", "updated_at"])
     user_tokens_revoke(user=user)
+    publish(USERS_CLOSING, user_ids=[user.pk])
     return user
 
 

@@ -134,7 +134,7 @@ def skin_analysis_delete(*, analysis: SkinAnalysis) -> None:
 
 
 def skin_data_delete_by_users(*, user_ids) -> None:
-    """USERS_DELETING: the users' analyses go now, in the deleting transaction, and their
+    """USERS_DELETING and USERS_CLOSING: the users' analyses and profiles go now, in the deleting transaction, and their
     photo files once it commits (the rows would cascade, the files would stay)."""
     analyses = SkinAnalysis.objects.filter(user_id__in=list(user_ids))
     names = [name for name in analyses.values_list("photo", flat=True) if name]

@@ -10,7 +10,7 @@ from PIL import Image
 
 from accounts.tests.factories import UserFactory
 from catalog.tests.factories import ProductFactory
-from skin.models import AnalysisStatus, SkinAnalysis
+from skin.models import AnalysisStatus, SkinAnalysis, SkinProfile
 from skin.tests import images
 from skin.tests.conftest import ANALYSES, PROFILE, analysis_url, upload
 
@@ -287,6 +287,26 @@ def test_deleting_the_account_deletes_the_files(
         users_delete(user_ids=[customer.pk])
 
     assert not SkinAnalysis.objects.exists()
+    assert stored_files() == []
+
+
+def test_closing_one_s_own_account_deletes_the_analyses_profile_and_files(
+    analysed, customer, customer_client, django_capture_on_commit_callbacks
+):
+    analysed()
+    customer_client.put(
+        "/api/v1/users/me/skin-profile/",
+        {"skin_type": "dry", "concerns": ["redness"], "allergies": [], "routine": ""},
+        format="json",
+    )
+    assert SkinProfile.objects.filter(user=customer).exists()
+
+    with django_capture_on_commit_callbacks(execute=True):
+        response = customer_client.delete("/api/v1/users/me/")
+
+    assert response.status_code == 204
+    assert not SkinAnalysis.objects.exists()
+    assert not SkinProfile.objects.exists()
     assert stored_files() == []
 
 
