@@ -134,8 +134,9 @@ def skin_analysis_delete(*, analysis: SkinAnalysis) -> None:
 
 
 def skin_data_delete_by_users(*, user_ids) -> None:
-    """USERS_DELETING and USERS_CLOSING: the users' analyses and profiles go now, in the deleting transaction, and their
-    photo files once it commits (the rows would cascade, the files would stay)."""
+    """USERS_DELETING and USERS_CLOSING: the users' analyses and profiles go now, in the
+    publisher's transaction, and their photo files once it commits (the rows would cascade,
+    the files would stay)."""
     analyses = SkinAnalysis.objects.filter(user_id__in=list(user_ids))
     names = [name for name in analyses.values_list("photo", flat=True) if name]
     analyses.delete()
