@@ -15,8 +15,10 @@ behind the load balancer. A caller who sends neither has nothing of their own to
 
 from __future__ import annotations
 
+import contextlib
 import contextvars
 import hashlib
+from collections.abc import Iterator
 from dataclasses import dataclass
 
 from django.conf import settings
@@ -84,8 +86,19 @@ def routing_end(token: contextvars.Token, *, meta) -> None:
         cache.set(key, 1, timeout=seconds)
 
 
-def current_state() -> RoutingState | None:
-    return _state.get()
+@contextlib.contextmanager
+def primary_reads() -> Iterator[None]:
+    """Every read inside goes to the primary (core.cache builds an answer it will store
+    right after a write with it)."""
+    state = _state.get()
+    if state is None or not state.replica_allowed:
+        yield
+        return
+    state.replica_allowed = False
+    try:
+        yield
+    finally:
+        state.replica_allowed = True
 
 
 class ReplicaRouter:

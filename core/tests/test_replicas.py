@@ -179,3 +179,24 @@ def test_health_is_degraded_not_failed_when_the_replica_is_down(replica, api_cli
     assert response.status_code == 200
     assert response.json()["status"] == "degraded"
     assert response.json()["replica"] == "unavailable"
+
+
+def test_a_cached_answer_right_after_a_write_is_built_from_the_primary(
+    replica, settings, seller, seller_client, api_client
+):
+    # Else the replica, not yet caught up, could have its stale rows cached under the
+    # versions the write just made, for CATALOG_CACHE_SECONDS.
+    settings.CATALOG_CACHE_SECONDS = 60
+    product = ProductFactory(created_by=seller, name="Old name")
+    assert seller_client.patch(product_url(product), {"name": "New name"}).status_code == 200
+
+    with queries_on(REPLICA) as mirror:
+        fresh = api_client.get(PRODUCTS)
+    assert fresh.json()["results"][0]["name"] == "New name"
+    assert not mirror.captured_queries
+
+    settings.REPLICA_STICKY_SECONDS = 0  # the write is now older than the window
+    with queries_on(REPLICA) as mirror:
+        later = api_client.get(PRODUCTS, {"ordering": "name"})
+    assert later.json()["results"][0]["name"] == "New name"
+    assert any("catalog_product" in q["sql"] for q in mirror.captured_queries)
