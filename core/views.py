@@ -100,8 +100,8 @@ def health(request):
     body: dict = {"database": database, "redis": redis}
     replica = None
     if replica_configured():
-        replica, body["replica_lag_seconds"] = _replica_health()
-        body["replica"] = replica
+        replica, lag = _replica_health()
+        body.update(replica=replica, replica_lag_seconds=lag)
     if database != "ok":
         status = "unavailable"
     elif redis == "unavailable" or replica in ("lagging", "unavailable"):
