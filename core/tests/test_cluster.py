@@ -112,8 +112,10 @@ def together(calls):
 
 def sql(port, query):
     out = subprocess.run(
-        ["psql", "-h", "127.0.0.1", "-p", str(port), "-U", "postgres", "-d", "marketplace"]
-        + ["-tAc", query],
+        [
+            *("psql", "-h", "127.0.0.1", "-p", str(port)),
+            *("-U", "postgres", "-d", "marketplace", "-tAc", query),
+        ],
         capture_output=True,
         text=True,
         check=True,
@@ -209,7 +211,8 @@ def test_thirty_buyers_race_for_five_units_across_both_instances(cluster):
     )
     orders = sql(
         PRIMARY,
-        "SELECT count(DISTINCT o.id) FROM orders_order o JOIN orders_orderitem i ON i.order_id = o.id"
+        "SELECT count(DISTINCT o.id) FROM orders_order o"
+        " JOIN orders_orderitem i ON i.order_id = o.id"
         f" WHERE i.product_id = '{data['scarce']}'",
     )
     assert orders == "5"
