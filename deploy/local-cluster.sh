@@ -16,6 +16,8 @@
 # Everything lives in CLUSTER_DIR (default /tmp/marketplace-cluster): data directories,
 # configs, logs, pid files, and `env`, the settings every process got (source it to run
 # manage.py against the cluster). Installs nginx and pgbouncer with apt when missing.
+# CLUSTER_PORT_BASE, CLUSTER_REDIS_URL and CLUSTER_REDIS_DB (12), CLUSTER_SEED_PRODUCTS (40),
+# CLUSTER_APP_WORKERS (gunicorn workers per instance, 2) and CLUSTER_EXTRA_ENV change it.
 set -Eeuo pipefail
 
 ROOT=$(cd "$(dirname "$0")/.." && pwd)
@@ -118,6 +120,11 @@ LOG_LEVEL=WARNING
 MEDIA_ROOT=$DIR/media
 PRIVATE_MEDIA_ROOT=$DIR/private
 ENV
+    # CLUSTER_EXTRA_ENV="THROTTLE_ANON=1000000/min ...": more settings, space-separated.
+    local assignment
+    for assignment in ${CLUSTER_EXTRA_ENV:-}; do
+        echo "$assignment" >>"$DIR/env"
+    done
 }
 
 # The environment of every app process: the cluster's settings over a clean one.
