@@ -18,12 +18,15 @@ from __future__ import annotations
 import contextlib
 import contextvars
 import hashlib
+import logging
 from collections.abc import Iterator
 from dataclasses import dataclass
 
 from django.conf import settings
 from django.core.cache import cache
 from django.db import connections
+
+logger = logging.getLogger(__name__)
 
 REPLICA = "replica"
 PRIMARY = "default"
@@ -69,7 +72,11 @@ def routing_begin(*, method: str, meta) -> contextvars.Token:
     allowed = method in SAFE_METHODS
     if allowed:
         key = caller_key(meta)
-        if key is not None and cache.get(key) is not None:
+        try:
+            allowed = key is None or cache.get(key) is None
+        except Exception:
+            # Not knowing whether they wrote lately, read the primary.
+            logger.warning("cache unavailable: reading a replica sticky mark", exc_info=True)
             allowed = False
     return _state.set(RoutingState(replica_allowed=allowed))
 
@@ -83,7 +90,12 @@ def routing_end(token: contextvars.Token, *, meta) -> None:
     key = caller_key(meta)
     seconds = settings.REPLICA_STICKY_SECONDS
     if key is not None and seconds > 0:
-        cache.set(key, 1, timeout=seconds)
+        try:
+            cache.set(key, 1, timeout=seconds)
+        except Exception:
+            # The write is committed: it must answer as such. The caller's next reads may
+            # then come from a replica that has not replayed it yet.
+            logger.warning("cache unavailable: marking a caller for the primary", exc_info=True)
 
 
 @contextlib.contextmanager

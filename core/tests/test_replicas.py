@@ -200,3 +200,18 @@ def test_a_cached_answer_right_after_a_write_is_built_from_the_primary(
         later = api_client.get(PRODUCTS, {"ordering": "name"})
     assert later.json()["results"][0]["name"] == "New name"
     assert any("catalog_product" in q["sql"] for q in mirror.captured_queries)
+
+
+def test_a_cache_failure_neither_fails_the_request_nor_reads_the_replica(replica):
+    meta = {"HTTP_AUTHORIZATION": "Bearer abc"}
+    with mock.patch.object(replicas.cache, "get", side_effect=OSError("down")):
+        token = routing_begin(method="GET", meta=meta)
+    try:
+        assert ReplicaRouter().db_for_read(Product) == "default"
+    finally:
+        routing_end(token, meta=meta)
+
+    token = routing_begin(method="POST", meta=meta)
+    ReplicaRouter().db_for_write(Order)
+    with mock.patch.object(replicas.cache, "set", side_effect=OSError("down")):
+        routing_end(token, meta=meta)  # logged, not raised
