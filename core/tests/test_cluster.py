@@ -131,6 +131,22 @@ def cluster_env(directory: Path) -> dict:
     return env
 
 
+def running(pid: int, *, grace: float = 10) -> bool:
+    """Whether the process is alive `grace` seconds from now (a process whose stop was just
+    confirmed may take a moment to be reaped; a zombie is not running)."""
+    deadline = time.monotonic() + grace
+    while True:
+        try:
+            state = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0]
+        except (FileNotFoundError, IndexError):
+            return False
+        if state in ("Z", "X"):
+            return False
+        if time.monotonic() > deadline:
+            return True
+        time.sleep(0.2)
+
+
 @pytest.fixture(scope="module")
 def cluster():
     # Not pytest's tmp_path: the postgres user, who runs PostgreSQL, must reach it.
@@ -168,7 +184,7 @@ def cluster():
         assert down.returncode == 0, down.stdout + down.stderr
     # Nothing it started is left running, and its directory is gone.
     for name, pid in pids.items() if up.returncode == 0 else ():
-        assert not Path(f"/proc/{pid}").exists(), f"{name} ({pid}) still running"
+        assert not running(pid), f"{name} ({pid}) still running"
     assert not directory.exists()
     parent.rmdir()
 
