@@ -1,9 +1,23 @@
+import copy
+
 import pytest
 from django.core.cache import cache
+from django.db import connections
 from rest_framework.test import APIClient
 from rest_framework_simplejwt.tokens import RefreshToken
 
 from accounts.tests.factories import UserFactory
+
+
+@pytest.fixture(scope="session")
+def django_db_modify_db_settings(django_db_modify_db_settings_parallel_suffix):
+    # A `replica` alias mirroring the test database (a second connection to it), as
+    # DATABASE_REPLICA_URL would add: unused unless a test installs the replica router
+    # (core/tests/test_replicas.py) and names it in its `databases`.
+    if "replica" not in connections.settings:
+        mirror = copy.deepcopy(connections.settings["default"])
+        mirror["TEST"] = {**mirror.get("TEST", {}), "MIRROR": "default"}
+        connections.settings["replica"] = mirror
 
 
 @pytest.fixture(autouse=True)

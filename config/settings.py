@@ -94,6 +94,8 @@ MIDDLEWARE = [
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "core.middleware.ApiErrorPagesMiddleware",
     "core.middleware.PrivateResponseCacheMiddleware",
+    # Which reads may go to the replica (nothing without DATABASE_REPLICA_URL).
+    "core.replicas.ReplicaRoutingMiddleware",
     # Last: turns a locked-out admin login into its lockout page.
     "axes.middleware.AxesMiddleware",
     "django_prometheus.middleware.PrometheusAfterMiddleware",
@@ -152,6 +154,28 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
             "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;",
         }
     )
+
+# A streaming replica for the public reads (core/replicas.py): unset, there is one database.
+# REPLICA_STICKY_SECONDS: how long after a caller's write all their reads go to the primary;
+# REPLICA_MAX_LAG_SECONDS: a replica further behind makes /health/ say "degraded".
+DATABASE_REPLICA_URL = config("DATABASE_REPLICA_URL", default="")
+REPLICA_STICKY_SECONDS = config("REPLICA_STICKY_SECONDS", default=5, cast=int)
+REPLICA_MAX_LAG_SECONDS = config("REPLICA_MAX_LAG_SECONDS", default=10, cast=float)
+if DATABASE_REPLICA_URL:
+    DATABASES["replica"] = dj_database_url.parse(
+        DATABASE_REPLICA_URL,
+        conn_max_age=DATABASES["default"]["CONN_MAX_AGE"],
+        conn_health_checks=True,
+    )
+    # Tests read the replica through a second connection to the test database.
+    DATABASES["replica"]["TEST"] = {"MIRROR": "default"}
+    DATABASE_ROUTERS = ["core.replicas.ReplicaRouter"]
+# Behind PgBouncer in transaction mode a server-side cursor (.iterator()) could be declared
+# on one server connection and fetched on another: turn them off there.
+DB_DISABLE_SERVER_SIDE_CURSORS = config("DB_DISABLE_SERVER_SIDE_CURSORS", default=False, cast=bool)
+for _database in DATABASES.values():
+    if _database["ENGINE"] == "django.db.backends.postgresql":
+        _database["DISABLE_SERVER_SIDE_CURSORS"] = DB_DISABLE_SERVER_SIDE_CURSORS
 
 # The same engines, measured for Prometheus (query counts, durations and errors).
 _MEASURED_DB_ENGINES = {

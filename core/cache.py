@@ -18,6 +18,7 @@ import hashlib
 import logging
 import secrets
 import threading
+import time
 from collections.abc import Callable, Iterable
 
 from django.conf import settings
@@ -26,6 +27,8 @@ from django.db import transaction
 from django.http import HttpResponse
 from django.utils.cache import patch_cache_control
 from django.utils.http import parse_etags
+
+from core.replicas import primary_reads
 
 logger = logging.getLogger(__name__)
 
@@ -45,8 +48,24 @@ _unsent_lock = threading.Lock()
 
 def _new_version() -> str:
     # Random, not a counter: a version key the cache evicted comes back as a value no old
-    # answer was ever stored under.
-    return secrets.token_hex(8)
+    # answer was ever stored under. The time it was made follows the "@": see _recent().
+    return f"{secrets.token_hex(8)}@{time.time():.3f}"
+
+
+def _recent(versions: list[str]) -> bool:
+    """Whether a scope was bumped within REPLICA_STICKY_SECONDS: a read replica may not
+    have replayed that write yet, and an answer built from it would be stored under the new
+    version, stale for as long as it is cached. Such answers are built from the primary."""
+    window = settings.REPLICA_STICKY_SECONDS
+    now = time.time()
+    for version in versions:
+        _, _, made = version.partition("@")
+        try:
+            if now - float(made) < window:
+                return True
+        except ValueError:
+            continue
+    return False
 
 
 def _degraded() -> bool:
@@ -182,7 +201,11 @@ def serve_public_read(
             response = HttpResponse(body, content_type=content_type, headers=headers)
             return _finish(request, response, etag, public)
 
-    response = build()
+    if versions is not None and _recent(versions):
+        with primary_reads():
+            response = build()
+    else:
+        response = build()
     if response.status_code != 200:
         return response
     if hasattr(response, "render"):

@@ -21,6 +21,7 @@ from rest_framework.permissions import AllowAny
 from rest_framework.response import Response
 
 from core.exceptions import ErrorCode, error_body, request_error_response_data
+from core.replicas import replica_configured, replica_lag_seconds
 
 logger = logging.getLogger(__name__)
 
@@ -47,12 +48,35 @@ def _redis_ok() -> bool:
         return False
 
 
+def _replica_health() -> tuple[str, float | None]:
+    """The replica's state and lag: `ok`, `lagging` (over REPLICA_MAX_LAG_SECONDS) or
+    `unavailable`. Never a reason for a 503: the primary can serve every read."""
+    try:
+        lag = replica_lag_seconds()
+    except Exception:
+        logger.warning("Health check: replica unreachable", exc_info=True)
+        return "unavailable", None
+    if lag is not None and lag > settings.REPLICA_MAX_LAG_SECONDS:
+        return "lagging", lag
+    return "ok", lag
+
+
 _health_response = inline_serializer(
     "Health",
     {
         "status": serializers.ChoiceField(choices=["ok", "degraded", "unavailable"]),
         "database": serializers.ChoiceField(choices=["ok", "unavailable"]),
         "redis": serializers.ChoiceField(choices=["ok", "unavailable", "not_configured"]),
+        "replica": serializers.ChoiceField(
+            choices=["ok", "lagging", "unavailable"],
+            required=False,
+            help_text="Only when DATABASE_REPLICA_URL is set.",
+        ),
+        "replica_lag_seconds": serializers.FloatField(
+            required=False,
+            allow_null=True,
+            help_text="Seconds the replica's replay is behind; null when it is no standby.",
+        ),
     },
 )
 
@@ -67,18 +91,24 @@ _health_response = inline_serializer(
 @permission_classes([AllowAny])
 @throttle_classes([])
 def health(request):
-    """Reachability of the database and, when configured, Redis. 503 when the database is
-    down; with only Redis down the service works (caches and throttles per process), so 200
-    and `degraded`."""
+    """Reachability of the database and, when configured, Redis and the read replica. 503
+    when the database is down; with only Redis down the service works (caches and throttles
+    per process), so 200 and `degraded`; a replica that is down or lags too far is
+    `degraded` too."""
     database = "ok" if _database_ok() else "unavailable"
     redis = ("ok" if _redis_ok() else "unavailable") if settings.REDIS_URL else "not_configured"
+    body: dict = {"database": database, "redis": redis}
+    replica = None
+    if replica_configured():
+        replica, lag = _replica_health()
+        body.update(replica=replica, replica_lag_seconds=lag)
     if database != "ok":
         status = "unavailable"
-    elif redis == "unavailable":
+    elif redis == "unavailable" or replica in ("lagging", "unavailable"):
         status = "degraded"
     else:
         status = "ok"
-    body = {"status": status, "database": database, "redis": redis}
+    body = {"status": status, **body}
     response = Response(body, status=503 if status == "unavailable" else 200)
     response["Cache-Control"] = "no-store"
     return response
