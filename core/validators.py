@@ -1,3 +1,5 @@
+from collections.abc import Iterable
+
 from django.conf import settings
 from django.utils.translation import gettext as _
 from PIL import Image, UnidentifiedImageError
@@ -6,8 +8,9 @@ from rest_framework import serializers
 ALLOWED_IMAGE_FORMATS = {"JPEG", "PNG", "WEBP", "GIF"}
 
 
-def validate_image_upload(file):
-    """Accept only real JPEG/PNG/WebP/GIF images under the configured size caps (bytes,
+def validate_image_upload(file, *, formats: Iterable[str] = ALLOWED_IMAGE_FORMATS):
+    """Accept only real images of `formats` (Pillow's names; by default JPEG, PNG, WebP
+    and GIF) under the configured size caps (bytes,
     and pixels: MAX_IMAGE_PIXELS refuses decompression bombs, tiny files that expand to
     hundreds of megabytes once decoded).
 
@@ -35,11 +38,19 @@ def validate_image_upload(file):
     except serializers.ValidationError:
         raise
     except (UnidentifiedImageError, OSError, SyntaxError, ValueError, Image.DecompressionBombError):
-        raise serializers.ValidationError(
-            _("Upload a valid image (JPEG, PNG, WebP or GIF).")
-        ) from None
+        image_format = None
     finally:
         file.seek(0)
-    if image_format not in ALLOWED_IMAGE_FORMATS:
-        raise serializers.ValidationError(_("Upload a valid image (JPEG, PNG, WebP or GIF)."))
+    if image_format not in formats:
+        raise serializers.ValidationError(
+            _("Upload a valid image (%(formats)s).") % {"formats": _format_names(formats)}
+        )
     return file
+
+
+def _format_names(formats: Iterable[str]) -> str:
+    names = [{"WEBP": "WebP"}.get(name, name) for name in _FORMAT_ORDER if name in formats]
+    return names[0] if len(names) == 1 else ", ".join(names[:-1]) + " or " + names[-1]
+
+
+_FORMAT_ORDER = ("JPEG", "PNG", "WEBP", "GIF")

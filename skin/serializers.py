@@ -3,7 +3,6 @@ skin.services."""
 
 from django.conf import settings
 from drf_spectacular.utils import extend_schema_field
-from PIL import Image, UnidentifiedImageError
 from rest_framework import serializers
 
 from catalog.models import Product, SkinType
@@ -17,6 +16,7 @@ from skin.models import (
     SkinAnalysis,
     SkinProfile,
 )
+from skin.services import SKIN_PHOTO_FORMATS
 
 
 class SkinProfileSerializer(serializers.ModelSerializer):
@@ -58,17 +58,7 @@ class SkinProfileInput(serializers.Serializer):
 def validate_skin_photo(file):
     """A real JPEG or PNG within the size and pixel caps (the content decides, never the
     name or the content type)."""
-    validate_image_upload(file)
-    try:
-        with Image.open(file) as image:
-            image_format = image.format
-    except (UnidentifiedImageError, OSError):
-        image_format = None
-    finally:
-        file.seek(0)
-    if image_format not in ("JPEG", "PNG"):
-        raise serializers.ValidationError("Upload a JPEG or PNG photo.")
-    return file
+    return validate_image_upload(file, formats=SKIN_PHOTO_FORMATS)
 
 
 class SkinAnalysisUploadInput(serializers.Serializer):
