@@ -53,7 +53,6 @@ from core.filters import OrderingFilter
 from core.mixins import ServiceViewMixin
 from core.parsers import JSONParser
 from core.permissions import IsStaff
-from core.routing import UUID_REGEX
 from core.serializers import ErrorSerializer
 
 _BAD_TOKEN = OpenApiResponse(ErrorSerializer, description="Invalid, expired or revoked token.")
@@ -257,7 +256,6 @@ class AddressViewSet(viewsets.ModelViewSet):
 
     serializer_class = AddressSerializer
     permission_classes = [IsAuthenticated]
-    lookup_value_regex = UUID_REGEX
     # Default first, then newest: `?ordering=` is refused rather than ignored.
     filter_backends = [OrderingFilter]
 
@@ -307,7 +305,6 @@ class UserAdminViewSet(
 
     serializer_class = AdminUserSerializer
     permission_classes = [IsStaff]
-    lookup_value_regex = UUID_REGEX
     http_method_names = ["get", "post", "patch", "delete", "head", "options"]
     filter_backends = [DjangoFilterBackend, filters.SearchFilter, OrderingFilter]
     filterset_class = UserFilter

@@ -143,7 +143,6 @@ class CategoryViewSet(_PublicCacheMixin, ServiceWriteMixin, viewsets.ModelViewSe
 
     permission_classes = [IsStaffOrReadOnly]
     parser_classes = _JSON_OR_UPLOAD
-    lookup_value_regex = UUID_REGEX
     input_serializer_class = CategoryInput
     output_serializer_class = CategorySerializer
     filter_backends = [DjangoFilterBackend, filters.SearchFilter, OrderingFilter]
@@ -173,7 +172,6 @@ class BrandViewSet(_PublicCacheMixin, ServiceWriteMixin, viewsets.ModelViewSet):
 
     permission_classes = [IsStaffOrReadOnly]
     parser_classes = _JSON_OR_UPLOAD
-    lookup_value_regex = UUID_REGEX
     input_serializer_class = BrandInput
     output_serializer_class = BrandSerializer
     filter_backends = [filters.SearchFilter, OrderingFilter]
@@ -228,7 +226,6 @@ class ProductViewSet(_PublicCacheMixin, ServiceWriteMixin, viewsets.ModelViewSet
     all. Sellers create and change their own products, staff any. DELETE is a soft delete."""
 
     permission_classes = [IsSellerOrStaffOrReadOnly, IsProductOwnerOrStaff]
-    lookup_value_regex = UUID_REGEX
     input_serializer_class = ProductInput
     output_serializer_class = ProductSerializer
     filter_backends = [DjangoFilterBackend, OrderingFilter]

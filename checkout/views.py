@@ -15,7 +15,6 @@ from core.exceptions import NotFound
 from core.filters import OrderingFilter
 from core.idempotency import IDEMPOTENCY_KEY_PARAMETER, idempotent
 from core.mixins import ServiceViewMixin
-from core.routing import UUID_REGEX
 from core.serializers import ErrorSerializer
 from coupons.serializers import CouponErrorSerializer
 from orders.filters import FulfilmentFilter, OrderFilter
@@ -58,7 +57,6 @@ class OrderViewSet(
     route_group = "orders"  # metrics and logs group the orders API under its domain
     serializer_class = OrderSerializer
     permission_classes = [IsAuthenticated]
-    lookup_value_regex = UUID_REGEX
     filter_backends = [DjangoFilterBackend, OrderingFilter]
     filterset_class = OrderFilter
     ordering_fields = ["created_at", "total"]
@@ -192,7 +190,6 @@ class SellerFulfilmentViewSet(
     serializer_class = SellerFulfilmentSerializer
     permission_classes = [IsAuthenticated]
     needs_own_store = True  # without one: 404 (documented by core.schema)
-    lookup_value_regex = UUID_REGEX
     filter_backends = [DjangoFilterBackend, OrderingFilter]
     filterset_class = FulfilmentFilter
     ordering_fields = ["created_at", "total"]

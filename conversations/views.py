@@ -87,7 +87,6 @@ class ConversationViewSet(
 ):
     serializer_class = ConversationSerializer
     permission_classes = [IsAuthenticated]
-    lookup_value_regex = UUID_REGEX
     filter_backends = []
 
     def get_queryset(self):

@@ -8,7 +8,6 @@ from rest_framework import filters, viewsets
 from core.filters import OrderingFilter
 from core.mixins import ServiceWriteMixin
 from core.permissions import IsStaff
-from core.routing import UUID_REGEX
 from core.serializers import ErrorSerializer
 from coupons import services
 from coupons.filters import CouponFilter
@@ -57,7 +56,6 @@ class CouponViewSet(ServiceWriteMixin, viewsets.ModelViewSet):
     permission_classes = [IsStaff]
     input_serializer_class = CouponInput
     output_serializer_class = CouponSerializer
-    lookup_value_regex = UUID_REGEX
     filter_backends = [DjangoFilterBackend, filters.SearchFilter, OrderingFilter]
     filterset_class = CouponFilter
     search_fields = ["code"]

@@ -23,7 +23,6 @@ from rest_framework.views import APIView
 from core.exceptions import NotFound
 from core.mixins import ServiceViewMixin, ServiceWriteMixin
 from core.permissions import IsStaff
-from core.routing import UUID_REGEX
 from core.serializers import ErrorSerializer, ValidationErrorSerializer
 from core.spreadsheets import csv_response
 from core.stripe_webhooks import STRIPE_SIGNATURE_PARAMETER
@@ -104,7 +103,6 @@ class CommissionRuleViewSet(
     input_serializer_class = CommissionRuleInput
     output_serializer_class = CommissionRuleSerializer
     permission_classes = [IsStaff]
-    lookup_value_regex = UUID_REGEX
     http_method_names = ["get", "post", "patch", "delete", "head", "options"]
     filter_backends = []
 

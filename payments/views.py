@@ -19,7 +19,6 @@ from core.idempotency import IDEMPOTENCY_KEY_PARAMETER, idempotent
 from core.mixins import ServiceViewMixin
 from core.parsers import JSONParser
 from core.permissions import IsStaff
-from core.routing import UUID_REGEX
 from core.serializers import ErrorSerializer, ValidationErrorSerializer
 from core.stripe_webhooks import STRIPE_SIGNATURE_PARAMETER
 from payments import services
@@ -57,7 +56,6 @@ class PaymentViewSet(
     ServiceViewMixin, mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet
 ):
     serializer_class = PaymentSerializer
-    lookup_value_regex = UUID_REGEX
     filter_backends = [DjangoFilterBackend, OrderingFilter]
     filterset_class = PaymentFilter
     ordering_fields = ["created_at", "amount"]

@@ -11,7 +11,6 @@ from rest_framework.response import Response
 from core.filters import OrderingFilter
 from core.mixins import ServiceViewMixin
 from core.permissions import IsStaff
-from core.routing import UUID_REGEX
 from core.serializers import ErrorSerializer
 from reviews import services
 from reviews.filters import ReviewFilter
@@ -89,7 +88,6 @@ class ReviewViewSet(
 
     serializer_class = ReviewSerializer
     permission_classes = [IsAuthenticatedOrReadOnly, IsReviewAuthorOrStaffDelete]
-    lookup_value_regex = UUID_REGEX
     filter_backends = [DjangoFilterBackend, OrderingFilter]
     filterset_class = ReviewFilter
     ordering_fields = ["created_at", "rating"]

@@ -12,7 +12,6 @@ from rest_framework.decorators import action
 
 from core.mixins import ServiceWriteMixin
 from core.permissions import IsStaff
-from core.routing import UUID_REGEX
 from core.serializers import ErrorSerializer
 from webhooks import services
 from webhooks.models import DeliveryStatus
@@ -79,7 +78,6 @@ class WebhookEndpointViewSet(ServiceWriteMixin, viewsets.ModelViewSet):
     permission_classes = [IsStaff]
     input_serializer_class = WebhookEndpointInput
     output_serializer_class = WebhookEndpointSerializer
-    lookup_value_regex = UUID_REGEX
     filter_backends: list = []
 
     def get_queryset(self):
