@@ -8,6 +8,7 @@ from dataclasses import dataclass
 
 from django.apps import apps
 from django.db import transaction
+from django.db.models import Model
 
 from accounts.models import User
 from catalog.cache import catalog_taxonomy_changed
@@ -94,8 +95,8 @@ def demo_seed(
     recommendations = _recommendations_compute()
     # Everything above bypassed the services: no cached catalog answer is current.
     catalog_taxonomy_changed()
-    # The step after a bulk load. Autovacuum would analyze the big tables in a minute or
-    # so, but a table of six stores or ten brands maybe never; without statistics the
+    # The step after a bulk load. Autovacuum would analyze the big tables within a minute
+    # or so, but a table of six stores or ten brands perhaps never; without statistics the
     # planner misjudges every join on them, and the lists' estimated counts with it.
     tables_analyze(*_seeded_models())
     return SeedReport(
@@ -128,7 +129,7 @@ def _history_ensure(*, customers: list[User], staff: User, orders: int) -> Histo
     return report
 
 
-def _seeded_models() -> list:
+def _seeded_models() -> list[type[Model]]:
     return [
         model
         for label in SEEDED_APPS
