@@ -26,6 +26,7 @@ from catalog.selectors import (
     product_name_taken,
     store_product_count,
 )
+from core.db import tables_analyze
 from core.events import publish
 from core.exceptions import BusinessValidationError, Conflict
 from core.slugs import unique_slug
@@ -182,15 +183,14 @@ def product_search_reindex(
             catalog_products_changed(product_ids=batch_ids)
         last = batch_ids[-1]
     if written:
-        with connection.cursor() as cursor:
-            cursor.execute(f"ANALYZE {Product._meta.db_table}")
+        tables_analyze(Product)
     return written
 
 
 @transaction.atomic
 def search_terms_rebuild() -> int:
-    """Rebuild the words used for typo correction from every current name; returns how
-    many there are. Raises nothing."""
+    """Rebuild the words used for typo correction from every current name, then refresh
+    their statistics; returns how many there are. Raises nothing."""
     if not full_text_search_available():
         return 0
     SearchTerm.objects.all().delete()
@@ -198,6 +198,8 @@ def search_terms_rebuild() -> int:
         for model in (Product, Brand, Category, Store):
             words = _WORDS_OF.format(text="name") + f" FROM {model._meta.db_table}"
             cursor.execute(_TERMS_INSERT.format(words=words))
+    # Every row was replaced: the statistics typo correction's plans use are stale.
+    tables_analyze(SearchTerm)
     return SearchTerm.objects.count()
 
 

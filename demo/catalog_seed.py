@@ -14,12 +14,13 @@ from datetime import timedelta
 from decimal import Decimal
 
 from django.conf import settings
-from django.db import connection, reset_queries, transaction
+from django.db import reset_queries, transaction
 from django.utils import timezone
 from django.utils.text import slugify
 
 from catalog.models import Brand, Category, Product
 from catalog.services import store_product_count_refresh
+from core.db import tables_analyze
 from stores.models import Store, StoreStatus
 
 # Top-level category -> subcategory -> the product types sold in it.
@@ -286,10 +287,9 @@ def products_ensure(
     created = Product.objects.count() - before
     if created:
         store_product_count_refresh(store_ids=[store.pk for store in plan.stores])
-    if created and connection.vendor == "postgresql":
+    if created:
         # Fresh statistics, so the planner picks the indexes at once.
-        with connection.cursor() as cursor:
-            cursor.execute(f"ANALYZE {Product._meta.db_table}")
+        tables_analyze(Product)
     return created
 
 

@@ -6,12 +6,15 @@ Each step is idempotent; `manage.py seed_demo` runs them and prints what they di
 
 from dataclasses import dataclass
 
+from django.apps import apps
 from django.db import transaction
+from django.db.models import Model
 
 from accounts.models import User
 from catalog.cache import catalog_taxonomy_changed
 from catalog.models import Product
 from catalog.services import product_search_reindex, search_terms_rebuild
+from core.db import tables_analyze
 from demo.accounts_seed import STAFF_EMAIL, customers_ensure, users_ensure
 from demo.activity import carts_write, reviews_write, wishlists_write
 from demo.catalog_seed import (
@@ -33,6 +36,24 @@ from recommendations.services import recommendations_compute
 # Above this many products, recommendations are recomputed for the ordered and wished
 # products only (the similar pass costs about a millisecond per product).
 FULL_RECOMMENDATIONS_LIMIT = 20_000
+
+# The apps whose tables the steps write, in bulk or row by row, bypassing the services.
+SEEDED_APPS = (
+    "accounts",
+    "stores",
+    "catalog",
+    "coupons",
+    "cart",
+    "orders",
+    "earnings",
+    "payments",
+    "conversations",
+    "consultations",
+    "skin",
+    "reviews",
+    "wishlist",
+    "recommendations",
+)
 
 
 @dataclass
@@ -74,6 +95,10 @@ def demo_seed(
     recommendations = _recommendations_compute()
     # Everything above bypassed the services: no cached catalog answer is current.
     catalog_taxonomy_changed()
+    # The step after a bulk load. Autovacuum would analyze the big tables within a minute
+    # or so, but a table of six stores or ten brands perhaps never; without statistics the
+    # planner misjudges every join on them, and the lists' estimated counts with it.
+    tables_analyze(*_seeded_models())
     return SeedReport(
         conversations=conversations,
         consultations=consultations,
@@ -102,6 +127,15 @@ def _history_ensure(*, customers: list[User], staff: User, orders: int) -> Histo
     coupon_uses_recount(coupons=list(coupons.values()))
     report.payouts = payouts_ensure()
     return report
+
+
+def _seeded_models() -> list[type[Model]]:
+    return [
+        model
+        for label in SEEDED_APPS
+        for model in apps.get_app_config(label).get_models()
+        if model._meta.managed and not model._meta.proxy
+    ]
 
 
 def _recommendations_compute() -> int:

@@ -10,7 +10,8 @@ from catalog.services import product_search_reindex, search_terms_rebuild
 class Command(BaseCommand):
     help = (
         "Rewrite every product's full-text search document (PostgreSQL) in batches, each in "
-        "its own short transaction, and rebuild the name words typo correction uses. Run it "
+        "its own short transaction, and rebuild the name words typo correction uses; both "
+        "tables are then analyzed (PostgreSQL), so the planner's estimates hold. Run it "
         "after a bulk import that bypassed the services, or when the document's definition "
         "changes; --missing only fills products that have none."
     )
