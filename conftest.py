@@ -28,6 +28,7 @@ def _fast_and_isolated(settings, tmp_path):
     # Cached catalog answers are invalidated after commit, which a test's transaction never
     # does; the cache tests turn the cache on and run the commit callbacks themselves.
     settings.CATALOG_CACHE_SECONDS = 0
+    settings.CATALOG_COUNT_CACHE_SECONDS = 0
     # The response-time KPI writes a finished minute from whichever request comes next,
     # which would be an extra query in any query-budget test; its tests turn it on.
     settings.API_RESPONSE_TIMES = False

@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Requests per second of the anonymous product list and detail under load, served by the
 # project's gunicorn (config/gunicorn.py, 2 sync workers, DEBUG off), with the catalog
-# cache on and off, next to a "floor" measured in the same run: plain Django returning the
+# cache on, with answers not cached (counts kept), and with nothing cached, next to a "floor" measured in the same run: plain Django returning the
 # same kind of page with one query and no middleware. Only the ratios mean something; they
 # are printed with the floor's own figures.
 #
@@ -18,7 +18,8 @@
 #   FLOOR_DATABASE_URL          the floor's database [its own SQLite file]; the floor only
 #                               adds a products_product table, so it may share a database
 #   PROJECT_REDIS_URL           Redis for the project's cache and throttles [none: memory]
-#   PORT_FLOOR, PORT_CACHED, PORT_UNCACHED   [18451, 18450, 18452] (loopback only)
+#   PORT_FLOOR, PORT_CACHED, PORT_UNCACHED, PORT_BARE   [18451, 18450, 18452, 18453]
+#                               (loopback only; BARE: answers and counts not cached)
 #   LOAD_SECONDS, CONNECTIONS   load per URL [10, 16]
 #   STATE_DIR                   logs, PID files, SQLite files [/tmp/marketplace-throughput]
 #
@@ -36,6 +37,7 @@ STATE="${STATE_DIR:-/tmp/marketplace-throughput}"
 PORT_FLOOR="${PORT_FLOOR:-18451}"
 PORT_CACHED="${PORT_CACHED:-18450}"
 PORT_UNCACHED="${PORT_UNCACHED:-18452}"
+PORT_BARE="${PORT_BARE:-18453}"
 SECS="${LOAD_SECONDS:-10}"
 CONNS="${CONNECTIONS:-16}"
 PY="$ROOT/.venv/bin/python"
@@ -55,9 +57,9 @@ project_env() {  # run a command with the project's production-for-loopback envi
     "$@"
 }
 
-start_project() {  # start_project PORT CACHE_SECONDS
-  local port="$1" seconds="$2"
-  project_env CATALOG_CACHE_SECONDS="$seconds" \
+start_project() {  # start_project PORT CACHE_SECONDS COUNT_CACHE_SECONDS
+  local port="$1" seconds="$2" count_seconds="$3"
+  project_env CATALOG_CACHE_SECONDS="$seconds" CATALOG_COUNT_CACHE_SECONDS="$count_seconds" \
     GUNICORN_BIND="127.0.0.1:$port" GUNICORN_WORKER_CLASS=sync GUNICORN_WORKERS=2 GUNICORN_THREADS=1 \
     GUNICORN_MAX_REQUESTS=0 GUNICORN_ACCESSLOG= GUNICORN_LOGLEVEL=warning \
     GUNICORN_ERRORLOG="$STATE/project-$port.log" \
@@ -82,6 +84,7 @@ stop_project() {
 cleanup() {
   stop_project "$PORT_CACHED"
   stop_project "$PORT_UNCACHED"
+  stop_project "$PORT_BARE"
   LIMIT_STATE_DIR="$STATE/floor" "$TOOLS/floor/stop.sh" "$PORT_FLOOR" >/dev/null 2>&1 || true
 }
 trap cleanup EXIT
@@ -99,15 +102,16 @@ else
     "$TOOLS/floor/setup.sh" >/dev/null
 fi
 
-say "starting the floor ($PORT_FLOOR), the project cached ($PORT_CACHED) and uncached ($PORT_UNCACHED)"
+say "starting the floor ($PORT_FLOOR), the project cached ($PORT_CACHED), uncached ($PORT_UNCACHED) and bare ($PORT_BARE)"
 if [ -n "${FLOOR_DATABASE_URL:-}" ]; then
   DATABASE_URL="$FLOOR_DATABASE_URL" LIMIT_STATE_DIR="$STATE/floor" \
     "$TOOLS/floor/serve.sh" "$PORT_FLOOR" >/dev/null
 else
   env -u DATABASE_URL LIMIT_STATE_DIR="$STATE/floor" "$TOOLS/floor/serve.sh" "$PORT_FLOOR" >/dev/null
 fi
-start_project "$PORT_CACHED" 300
-start_project "$PORT_UNCACHED" 0
+start_project "$PORT_CACHED" 300 300
+start_project "$PORT_UNCACHED" 0 300
+start_project "$PORT_BARE" 0 0
 
 first_id() {  # first_id URL -> the id of the first result of a list
   curl -sf "$1" | "$PY" -c 'import json, sys; print(json.load(sys.stdin)["results"][0]["id"])'
@@ -128,9 +132,11 @@ say "load: $SECS s, $CONNS connections per URL"
 load floor_list "http://127.0.0.1:$PORT_FLOOR/products/"
 load cached_list "http://127.0.0.1:$PORT_CACHED/api/v1/products/"
 load uncached_list "http://127.0.0.1:$PORT_UNCACHED/api/v1/products/"
+load bare_list "http://127.0.0.1:$PORT_BARE/api/v1/products/"
 load floor_detail "http://127.0.0.1:$PORT_FLOOR/products/$FLOOR_ID/"
 load cached_detail "http://127.0.0.1:$PORT_CACHED/api/v1/products/$PRODUCT_ID/"
 load uncached_detail "http://127.0.0.1:$PORT_UNCACHED/api/v1/products/$PRODUCT_ID/"
+load bare_detail "http://127.0.0.1:$PORT_BARE/api/v1/products/$PRODUCT_ID/"
 
 ratio() { "$PY" -c "print(f'{float($1) / float($2):.2f}')"; }
 echo
@@ -139,7 +145,11 @@ printf '%-22s %10s %10s %8s %8s\n' "list, cached" "${RPS[floor_list]}" "${RPS[ca
   "$(ratio "${RPS[cached_list]}" "${RPS[floor_list]}")" ">=0.8"
 printf '%-22s %10s %10s %8s %8s\n' "list, uncached" "${RPS[floor_list]}" "${RPS[uncached_list]}" \
   "$(ratio "${RPS[uncached_list]}" "${RPS[floor_list]}")" ">=0.4"
+printf '%-22s %10s %10s %8s %8s\n' "list, nothing cached" "${RPS[floor_list]}" "${RPS[bare_list]}" \
+  "$(ratio "${RPS[bare_list]}" "${RPS[floor_list]}")" ">=0.4"
 printf '%-22s %10s %10s %8s %8s\n' "detail, cached" "${RPS[floor_detail]}" "${RPS[cached_detail]}" \
   "$(ratio "${RPS[cached_detail]}" "${RPS[floor_detail]}")" ">=0.8"
 printf '%-22s %10s %10s %8s %8s\n' "detail, uncached" "${RPS[floor_detail]}" "${RPS[uncached_detail]}" \
   "$(ratio "${RPS[uncached_detail]}" "${RPS[floor_detail]}")" ">=0.5"
+printf '%-22s %10s %10s %8s %8s\n' "detail, nothing cached" "${RPS[floor_detail]}" "${RPS[bare_detail]}" \
+  "$(ratio "${RPS[bare_detail]}" "${RPS[floor_detail]}")" ">=0.5"

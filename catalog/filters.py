@@ -28,6 +28,7 @@ from catalog.selectors import (
     json_list_has_q,
     search_vocabulary,
 )
+from core.filters import LeanFilterSet
 from core.schema import decimal_pattern
 
 
@@ -126,7 +127,7 @@ class PriceFilter(filters.NumberFilter):
     """An amount of at most 10 whole digits and 2 decimals, 0 or more."""
 
 
-class ProductFilter(filters.FilterSet):
+class ProductFilter(LeanFilterSet):
     search = filters.CharFilter(
         method="filter_search",
         max_length=200,

@@ -14,6 +14,7 @@ then newest first. Elsewhere (SQLite) products whose name holds every word come 
 from django.contrib.postgres.search import SearchRank
 from django.db.models import F, QuerySet
 
+from catalog.cache import PRODUCT_LISTS
 from catalog.search import (
     RANK_WEIGHTS,
     ProductSearch,
@@ -42,6 +43,8 @@ _COLUMNS = {
 # Orderings that an index follows to the end (catalog.models), so a cursor page is an
 # index range at any depth.
 CURSOR_ORDERINGS = ("-created_at", "created_at", "price", "-price")
+# Every write that changes which products a list holds bumps this scope (catalog.cache).
+_COUNT_SCOPES = (PRODUCT_LISTS,)
 
 
 def ordering_sort_keys(ordering: list[str]) -> tuple[SortKey, ...]:
@@ -68,6 +71,7 @@ def ordered_listing(*, queryset: QuerySet, ordering: list[str]) -> OrderedListin
         ordering_name=name,
         project=product_rows,
         supports_cursor=name in CURSOR_ORDERINGS,
+        count_scopes=_COUNT_SCOPES,
     )
 
 
@@ -77,6 +81,7 @@ class SearchRelevanceListing(CountedListing):
     supports_cursor = False
     sort_keys = ()
     ordering_name = "relevance"
+    count_scopes = _COUNT_SCOPES
 
     def __init__(self, queryset: QuerySet, search: ProductSearch):
         self.queryset = queryset

@@ -23,7 +23,7 @@ from rest_framework.parsers import MultiPartParser
 from rest_framework.response import Response
 
 from catalog import services
-from catalog.cache import read_scopes
+from catalog.cache import PRODUCT_LISTS, read_scopes
 from catalog.facets import product_facets
 from catalog.filters import CategoryFilter, ProductFilter
 from catalog.listing import product_listing
@@ -57,7 +57,7 @@ from catalog.serializers import (
 from core.cache import serve_public_read
 from core.filters import OrderingFilter
 from core.mixins import ServiceWriteMixin
-from core.pagination import LargeListPagination, estimated_count
+from core.pagination import LargeListPagination, cached_estimated_count
 from core.parsers import JSONParser
 from core.permissions import IsStaffOrReadOnly
 from core.routing import UUID_REGEX
@@ -299,7 +299,7 @@ class ProductViewSet(_PublicCacheMixin, ServiceWriteMixin, viewsets.ModelViewSet
     @action(detail=False, methods=["get"], url_path="facets", pagination_class=None)
     def facets(self, request):
         queryset = self._filtered().qs
-        count, is_estimate = estimated_count(queryset)
+        count, is_estimate = cached_estimated_count(queryset, scopes=[PRODUCT_LISTS])
         facets = product_facets(queryset=queryset, estimate=is_estimate)
         return Response({"count": count, "count_is_estimate": is_estimate, **facets})
 

@@ -346,6 +346,10 @@ MAX_PAGE_DEPTH = config("MAX_PAGE_DEPTH", default=10_000, cast=int)
 # Seconds an anonymous catalog answer is kept in the cache (0: no cache). Writes invalidate
 # what they change at once, so this only bounds memory.
 CATALOG_CACHE_SECONDS = config("CATALOG_CACHE_SECONDS", default=300, cast=int)
+# Seconds a product list's count is kept in the cache, for every caller (0: counted on every
+# request). Kept under the same versions as the cached answers, so a write that changes
+# the products counts again at once: a kept count is never stale.
+CATALOG_COUNT_CACHE_SECONDS = config("CATALOG_COUNT_CACHE_SECONDS", default=300, cast=int)
 # max-age of the public Cache-Control on anonymous catalog answers (browsers, CDNs).
 CATALOG_CACHE_MAX_AGE = config("CATALOG_CACHE_MAX_AGE", default=30, cast=int)
 

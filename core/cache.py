@@ -20,6 +20,7 @@ import secrets
 import threading
 import time
 from collections.abc import Callable, Iterable
+from typing import Any
 
 from django.conf import settings
 from django.core.cache import cache
@@ -34,6 +35,7 @@ logger = logging.getLogger(__name__)
 
 _VERSION_PREFIX = "v1:scope:"
 _ENTRY_PREFIX = "v1:answer:"
+_VALUE_PREFIX = "v1:value:"
 # Headers of the built answer a cached copy repeats (the rest are set again on the way out).
 _KEPT_HEADERS = ("Vary", "Allow")
 # Requests that identify the caller are never answered from, nor stored in, the shared cache
@@ -140,6 +142,43 @@ def scopes_bump_on_commit(scopes: Iterable[str]) -> None:
     reader can cache what the transaction had not committed yet under the new versions."""
     scopes = list(scopes)
     transaction.on_commit(lambda: scopes_bump(scopes), robust=True)
+
+
+def cached_value(scopes: Iterable[str], parts: tuple, compute: Callable[[], Any], *, timeout: int):
+    """compute(), kept under the current versions of `scopes` and the hashable `parts`
+    that identify it (for a count: its SQL and parameters), so a write that bumps one of
+    the scopes makes it be computed again. Anyone may read it (nothing private goes into
+    `parts` but what already tells callers apart). compute() is called directly when
+    `timeout` is 0 or the cache cannot be reached; None is never stored."""
+    if timeout <= 0:
+        return compute()
+    versions = scope_versions(scopes)
+    if versions is None:
+        return compute()
+    digest = hashlib.blake2b(repr((parts, versions)).encode(), digest_size=20).hexdigest()
+    key = _VALUE_PREFIX + digest
+    try:
+        found = cache.get(key)
+    except Exception:
+        logger.warning("cache unavailable: reading a value", exc_info=True)
+        return compute()
+    if found is not None:
+        return found
+    if _recent(versions):
+        # As for answers: a replica may not have the write that made these versions yet.
+        with primary_reads():
+            value = compute()
+    else:
+        value = compute()
+    if _degraded():
+        # Only this process sees it meanwhile (see the module docstring).
+        timeout = max(1, min(timeout, int(settings.REDIS_RETRY_AFTER_SECONDS)))
+    if value is not None:
+        try:
+            cache.set(key, value, timeout=timeout)
+        except Exception:
+            logger.warning("cache unavailable: storing a value", exc_info=True)
+    return value
 
 
 def _entry_key(name: str, request, versions: list[str]) -> str:

@@ -12,6 +12,7 @@ from typing import Any, Protocol
 
 from django.conf import settings
 from django.core import signing
+from django.core.exceptions import EmptyResultSet
 from django.db import connection
 from django.db.models import Q, QuerySet
 from rest_framework import pagination
@@ -19,6 +20,7 @@ from rest_framework.exceptions import NotFound, ValidationError
 from rest_framework.response import Response
 from rest_framework.utils.urls import remove_query_param, replace_query_param
 
+from core.cache import cached_value
 from core.exceptions import BusinessValidationError
 
 
@@ -96,6 +98,28 @@ def count_upto(queryset: QuerySet, limit: int) -> int:
     return queryset.order_by().values("pk")[:limit].count()
 
 
+def cached_estimated_count(queryset: QuerySet, *, scopes: Sequence[str]) -> tuple[int, bool]:
+    """estimated_count(), kept in the cache (core.cache.cached_value) under the versions
+    of `scopes`: every write that could change the count bumps one of them, so a kept
+    count is as exact as a fresh one. Keyed by the count's own SQL and parameters, so two
+    callers share a count only when they would run the same query."""
+    limit = settings.EXACT_COUNT_LIMIT
+    if not scopes:
+        return estimated_count(queryset, limit=limit)
+    try:
+        sql, params = queryset.order_by().values("pk").query.sql_with_params()
+    except EmptyResultSet:
+        # A filter Django knows matches nothing (an empty IN): nothing to run, or to keep.
+        return estimated_count(queryset, limit=limit)
+    count, is_estimate = cached_value(
+        scopes,
+        ("count", connection.vendor, sql, params, limit),
+        lambda: estimated_count(queryset, limit=limit),
+        timeout=settings.CATALOG_COUNT_CACHE_SECONDS,
+    )
+    return count, is_estimate
+
+
 def estimated_count(queryset: QuerySet, *, limit: int | None = None) -> tuple[int, bool]:
     """(count, is_estimate). Exact up to `limit` (EXACT_COUNT_LIMIT): counted, but never
     more than limit + 1 rows. Above it, PostgreSQL's planner estimate (a bigger set is not
@@ -150,14 +174,16 @@ class Listing(Protocol):
 
 
 class CountedListing:
-    """count() computed once per listing."""
+    """count() computed once per listing; kept in the cache under the versions of
+    `count_scopes` when it has some (cached_estimated_count)."""
 
     queryset: QuerySet
+    count_scopes: Sequence[str] = ()
     _count: tuple[int, bool] | None = None
 
     def count(self) -> tuple[int, bool]:
         if self._count is None:
-            self._count = estimated_count(self.queryset)
+            self._count = cached_estimated_count(self.queryset, scopes=self.count_scopes)
         return self._count
 
 
@@ -172,8 +198,10 @@ class OrderedListing(CountedListing):
         ordering_name: str,
         project: Callable[[QuerySet], QuerySet],
         supports_cursor: bool = True,
+        count_scopes: Sequence[str] = (),
     ):
         self.queryset = queryset
+        self.count_scopes = tuple(count_scopes)
         self.sort_keys = tuple(sort_keys)
         self.ordering_name = ordering_name
         self.project = project
