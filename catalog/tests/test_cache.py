@@ -230,6 +230,32 @@ def test_a_discount_window_opening_shows_after_the_refresh_job(api_client, cache
     assert api_client.get(PRODUCTS, {"max_price": "10"}).json()["count"] == 1
 
 
+def test_a_discount_window_closing_shows_after_the_refresh_job(
+    api_client, cache_on, settings, commit
+):
+    settings.CATALOG_COUNT_CACHE_SECONDS = 300
+    ending = ProductFactory(
+        price=Decimal("20.00"),
+        discount_percent=Decimal("50"),
+        discount_ends_at=timezone.now() + timedelta(hours=1),
+    )
+    ProductFactory.create_batch(2, price=Decimal("8.00"))
+    assert detail(api_client, ending)["effective_price"] == "10.00"
+    cheap = {"max_price": "10", "page_size": 1}
+    assert api_client.get(PRODUCTS, cheap).json()["count"] == 3
+    # The end passes (in the database only, as time would).
+    Product.objects.filter(pk=ending.pk).update(
+        discount_ends_at=timezone.now() - timedelta(minutes=1)
+    )
+
+    with commit():
+        assert product_prices_refresh() == 1
+
+    assert detail(api_client, ending)["effective_price"] == "20.00"
+    # Both the cached page and the kept count follow.
+    assert api_client.get(PRODUCTS, cheap).json()["count"] == 2
+
+
 def test_a_review_shows_in_the_rating(api_client, user, cache_on, commit):
     product = ProductFactory()
     assert detail(api_client, product)["review_count"] == 0
