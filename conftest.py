@@ -7,6 +7,7 @@ from rest_framework.test import APIClient
 from rest_framework_simplejwt.tokens import RefreshToken
 
 from accounts.tests.factories import UserFactory
+from core.tests.migrations import migrate_to_latest
 
 
 @pytest.fixture(scope="session")
@@ -86,3 +87,11 @@ def seller_client(seller):
 @pytest.fixture
 def staff_client(staff):
     return _client_for(staff)
+
+
+@pytest.fixture
+def back_to_latest():
+    """For tests of a migration (core.tests.migrations.migrate_to): every app at its
+    latest migration again afterwards, for the next tests."""
+    yield
+    migrate_to_latest()

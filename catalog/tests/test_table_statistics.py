@@ -7,9 +7,9 @@ from io import StringIO
 import pytest
 from django.core.management import call_command
 from django.db import connection
-from django.db.migrations.executor import MigrationExecutor
 
 from catalog.tests.factories import BrandFactory, CategoryFactory, ProductFactory
+from core.tests.migrations import migrate_to
 
 LOOKUP_TABLES = ("stores_store", "catalog_category", "catalog_brand", "catalog_searchterm")
 EXPECTED_OPTIONS = {"autovacuum_analyze_threshold=5", "autovacuum_analyze_scale_factor=0.02"}
@@ -41,12 +41,6 @@ def analyzed(table: str) -> bool:
         return cursor.fetchone()[0] > 0
 
 
-def _migrate(targets) -> None:
-    executor = MigrationExecutor(connection)
-    executor.loader.build_graph()
-    executor.migrate(targets)
-
-
 @pytest.mark.postgres
 @postgres_only
 @pytest.mark.django_db
@@ -54,22 +48,14 @@ def test_the_lookup_tables_are_analyzed_after_a_few_changes():
     assert reloptions() == dict.fromkeys(LOOKUP_TABLES, EXPECTED_OPTIONS)
 
 
-@pytest.fixture
-def back_to_latest():
-    yield
-    executor = MigrationExecutor(connection)
-    executor.loader.build_graph()
-    executor.migrate(executor.loader.graph.leaf_nodes())
-
-
 @pytest.mark.django_db(transaction=True)
 @pytest.mark.usefixtures("back_to_latest")
 def test_the_migrations_unapply_and_apply_again():
-    _migrate(BEFORE)
+    migrate_to(BEFORE)
     if connection.vendor == "postgresql":
         assert reloptions() == {table: set() for table in LOOKUP_TABLES}
 
-    _migrate(AFTER)
+    migrate_to(AFTER)
 
     if connection.vendor == "postgresql":
         assert reloptions() == dict.fromkeys(LOOKUP_TABLES, EXPECTED_OPTIONS)

@@ -1,32 +1,17 @@
 """The data migration that gives every seller from before stores existed their store."""
 
 import pytest
-from django.db import connection
-from django.db.migrations.executor import MigrationExecutor
+
+from core.tests.migrations import migrate_to
 
 BEFORE = [("stores", "0001_initial"), ("catalog", "0008_product_store")]
 AFTER = [("stores", "0002_stores_for_existing_sellers")]
 
 
-def _migrate(targets):
-    executor = MigrationExecutor(connection)
-    executor.loader.build_graph()
-    executor.migrate(targets)
-    return executor.loader.project_state(targets).apps
-
-
-@pytest.fixture
-def back_to_latest():
-    yield
-    executor = MigrationExecutor(connection)
-    executor.loader.build_graph()
-    executor.migrate(executor.loader.graph.leaf_nodes())
-
-
 @pytest.mark.django_db(transaction=True)
 @pytest.mark.usefixtures("back_to_latest")
 def test_existing_sellers_get_an_approved_store_holding_their_products():
-    old = _migrate(BEFORE)
+    old = migrate_to(BEFORE)
     User = old.get_model("accounts", "User")
     Profile = old.get_model("accounts", "Profile")
     Category = old.get_model("catalog", "Category")
@@ -54,7 +39,7 @@ def test_existing_sellers_get_an_approved_store_holding_their_products():
     product("Toner", staff_lister)
     orphan = product("Orphan", None)
 
-    new = _migrate(AFTER)
+    new = migrate_to(AFTER)
     Store = new.get_model("stores", "Store")
     NewProduct = new.get_model("catalog", "Product")
     NewUser = new.get_model("accounts", "User")
