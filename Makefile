@@ -80,7 +80,7 @@ migrations-check: venv ## Fail when a model change has no migration
 check-deploy: venv ## Django's deployment checklist with production-style settings
 	DEBUG=False SECRET_KEY=make-check-deploy-k7Qp2vZ9xLm4Rt8Wb1Nc6Hy3Jd5Fs0GeUaOwTiPk \
 	JWT_SIGNING_KEY=make-check-deploy-jwt-Xq2Pz9Lr4Vm8Tb1Nc6Hd3Ks5Fy0GaUeWoRi \
-	ALLOWED_HOSTS=api.example.com \
+	ALLOWED_HOSTS=api.example.com REDIS_URL=redis://127.0.0.1:6379/0 \
 	$(PY) manage.py check --deploy --fail-level WARNING
 
 seed: venv ## Migrate and seed demo data: make seed SEED_PRODUCTS=1000000

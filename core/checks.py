@@ -5,6 +5,7 @@ from django.core.checks import Error, Tags, Warning, register
 
 W_FAKE_PROVIDER = "core.W001"
 E_FAKE_PROVIDER = "core.E001"
+W_NO_SHARED_CACHE = "core.W002"
 
 
 def _fake_providers() -> list[str]:
@@ -38,5 +39,24 @@ def fake_providers_check(app_configs, **kwargs):
             f"Fake providers are enabled for {which} with DEBUG off.",
             hint="Use stripe for payments and payouts.",
             id=E_FAKE_PROVIDER,
+        )
+    ]
+
+
+@register(Tags.caches, deploy=True)
+def shared_cache_check(app_configs, **kwargs):
+    """Without Redis every process keeps its own cache: a write bumps the catalog's versions
+    in its own process only, so another worker goes on serving its cached answers and kept
+    counts until they time out, and throttles count per process."""
+    if settings.DEBUG or settings.REDIS_URL:
+        return []
+    return [
+        Warning(
+            "REDIS_URL is not set: each process caches on its own. With more than one "
+            "worker, a write shows in the other workers' cached catalog answers and counts "
+            f"only after CATALOG_CACHE_SECONDS ({settings.CATALOG_CACHE_SECONDS} s), and "
+            "throttles count per process.",
+            hint="Set REDIS_URL (one Redis shared by every process and instance).",
+            id=W_NO_SHARED_CACHE,
         )
     ]

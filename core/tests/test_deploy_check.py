@@ -15,6 +15,8 @@ PRODUCTION_ENV = {
     "JWT_SIGNING_KEY": "Jw7!Xq2@Pz9#Lr4$Vm8%Tb1^Nc6&Hd3*Ks5(Fy0)Ga-Ue+Wo=Ri",
     "ALLOWED_HOSTS": "api.example.com",
     "CSRF_TRUSTED_ORIGINS": "https://api.example.com",
+    # Only named: the checks do not connect to it.
+    "REDIS_URL": "redis://127.0.0.1:6379/0",
 }
 
 
@@ -31,6 +33,7 @@ def _manage(*args, env):
             "PAYMENT_PROVIDERS",
             "PAYOUT_PROVIDER",
             "PAYMENTS_ALLOW_FAKE_PROVIDER_UNSAFE",
+            "REDIS_URL",
         }
     }
     return subprocess.run(
@@ -130,6 +133,16 @@ def test_a_staging_opt_in_starts_but_fails_the_deployment_checklist():
     assert plain.returncode == 0, plain.stderr
     assert deploy.returncode != 0
     assert "core.W001" in deploy.stdout + deploy.stderr
+
+
+def test_the_checklist_warns_when_each_process_would_cache_on_its_own():
+    env = {key: value for key, value in PRODUCTION_ENV.items() if key != "REDIS_URL"}
+
+    result = _manage("check", "--deploy", "--fail-level", "WARNING", env=env)
+
+    assert result.returncode != 0
+    assert "core.W002" in result.stdout + result.stderr
+    assert "REDIS_URL is not set" in result.stdout + result.stderr
 
 
 def test_the_default_providers_follow_debug():
