@@ -74,10 +74,21 @@ def _degraded() -> bool:
     return getattr(cache, "degraded", False)
 
 
-def _answer_timeout() -> int:
+def _kept_seconds(seconds: int) -> int:
+    """How long to keep something meant for `seconds`: while degraded, only this process
+    sees it (see the module docstring), so no longer than the outage is retried."""
     if _degraded():
-        return max(1, min(settings.CATALOG_CACHE_SECONDS, int(settings.REDIS_RETRY_AFTER_SECONDS)))
-    return settings.CATALOG_CACHE_SECONDS
+        return max(1, min(seconds, int(settings.REDIS_RETRY_AFTER_SECONDS)))
+    return seconds
+
+
+def _built(versions: list[str] | None, build: Callable[[], Any]) -> Any:
+    """build(), on the primary when a scope was just bumped: a replica may not have the
+    write that made these versions yet, and what is built is kept under them."""
+    if versions is not None and _recent(versions):
+        with primary_reads():
+            return build()
+    return build()
 
 
 def _send_unsent_bumps() -> bool:
@@ -164,18 +175,10 @@ def cached_value(scopes: Iterable[str], parts: tuple, compute: Callable[[], Any]
         return compute()
     if found is not None:
         return found
-    if _recent(versions):
-        # As for answers: a replica may not have the write that made these versions yet.
-        with primary_reads():
-            value = compute()
-    else:
-        value = compute()
-    if _degraded():
-        # Only this process sees it meanwhile (see the module docstring).
-        timeout = max(1, min(timeout, int(settings.REDIS_RETRY_AFTER_SECONDS)))
+    value = _built(versions, compute)
     if value is not None:
         try:
-            cache.set(key, value, timeout=timeout)
+            cache.set(key, value, timeout=_kept_seconds(timeout))
         except Exception:
             logger.warning("cache unavailable: storing a value", exc_info=True)
     return value
@@ -240,11 +243,7 @@ def serve_public_read(
             response = HttpResponse(body, content_type=content_type, headers=headers)
             return _finish(request, response, etag, public)
 
-    if versions is not None and _recent(versions):
-        with primary_reads():
-            response = build()
-    else:
-        response = build()
+    response = _built(versions, build)
     if response.status_code != 200:
         return response
     if hasattr(response, "render"):
@@ -254,9 +253,8 @@ def serve_public_read(
     if key is not None:
         try:
             headers = {name: response[name] for name in _KEPT_HEADERS if name in response}
-            cache.set(
-                key, (etag, response["Content-Type"], headers, body), timeout=_answer_timeout()
-            )
+            stored = (etag, response["Content-Type"], headers, body)
+            cache.set(key, stored, timeout=_kept_seconds(settings.CATALOG_CACHE_SECONDS))
         except Exception:
             logger.warning("cache unavailable: storing an answer", exc_info=True)
     return _finish(request, response, etag, public)
