@@ -83,14 +83,39 @@ class OrderingFilter(filters.OrderingFilter):
         ]
 
 
+class _FiltersCopiedShallowly(dict):
+    """A FilterSet's base filters that each instance copies one level deep.
+
+    django-filter deep-copies every filter for every instance (hundreds of objects for a
+    dozen filters: their labels, choices and extra arguments), although an instance only
+    sets its own `model` and `parent` on them. A shallow copy of each filter keeps those
+    per instance; a method filter's FilterMethod is made anew so that it finds the
+    instance's methods, not the class's."""
+
+    def __deepcopy__(self, memo):
+        copies = {}
+        for name, filter_ in self.items():
+            copied = copy.copy(filter_)
+            if copied.method is not None:
+                copied.method = copied.method
+            copies[name] = copied
+        return copies
+
+
 class LeanFilterSet(django_filters.FilterSet):
-    """A FilterSet that does not rebuild its form class on every request, and skips the
+    """A FilterSet that does not rebuild its form class on every request, copies its
+    filters one level deep rather than entirely (_FiltersCopiedShallowly), and skips the
     form when the query string names none of its filters (the unfiltered first page, the
     most frequent request of a catalog). django-filter builds a new form class, with new
     fields, for each instance; that is a fixed cost of every list request.
 
     Only for filtersets whose fields do not depend on the request (no querysets or choices
-    computed per caller): the form class is built once per class."""
+    computed per caller): the form class is built once per class, and an instance must not
+    change the arguments its filters were declared with."""
+
+    @classmethod
+    def get_filters(cls):
+        return _FiltersCopiedShallowly(super().get_filters())
 
     @classmethod
     def _shared_form_class(cls):
