@@ -96,8 +96,9 @@ class _FiltersCopiedShallowly(dict):
         copies = {}
         for name, filter_ in self.items():
             copied = copy.copy(filter_)
-            if copied.method is not None:
-                copied.method = copied.method
+            if filter_.method is not None:
+                # The setter replaces the FilterMethod the copy shares with the original.
+                copied.method = filter_.method
             copies[name] = copied
         return copies
 
