@@ -28,17 +28,28 @@ def port_range() -> range:
     return range(int(low), int(high) + 1)
 
 
+# Ports this process has handed out. A test often asks for two ports before it starts
+# anything on either, and a probe alone would then answer the same free port twice.
+_handed_out: set[int] = set()
+
+
 def free_port() -> int:
-    """A port of TEST_PORT_RANGE nothing listens on now."""
+    """A port of TEST_PORT_RANGE nothing listens on now and this process has not handed out
+    before (until every port of the range has been)."""
     ports = list(port_range())
     random.shuffle(ports)
+    if _handed_out.issuperset(ports):
+        _handed_out.difference_update(ports)
     for port in ports:
+        if port in _handed_out:
+            continue
         with socket.socket() as probe:
             try:
                 probe.bind(("127.0.0.1", port))
             except OSError:
                 continue
-            return port
+        _handed_out.add(port)
+        return port
     raise RuntimeError(f"no free port in TEST_PORT_RANGE {ports[0]}-{ports[-1]}")
 
 

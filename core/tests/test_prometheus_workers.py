@@ -5,7 +5,6 @@ config/gunicorn.py)."""
 import os
 import re
 import signal
-import socket
 import subprocess
 import sys
 import time
@@ -16,20 +15,11 @@ from pathlib import Path
 
 import pytest
 
+from core.tests.servers import free_port
+
 BASE_DIR = Path(__file__).resolve().parents[2]
 TOKEN = "workers-test-token"
 REQUESTS = 60
-
-
-def _free_port() -> int:
-    for port in range(18420, 18450):
-        with socket.socket() as probe:
-            try:
-                probe.bind(("127.0.0.1", port))
-            except OSError:
-                continue
-            return port
-    pytest.skip("no free port in 18420-18449")
 
 
 def _get(url: str, token: str | None = None) -> tuple[int, str]:
@@ -45,7 +35,7 @@ def _get(url: str, token: str | None = None) -> tuple[int, str]:
 
 @pytest.fixture
 def gunicorn(tmp_path):
-    port = _free_port()
+    port = free_port()
     metrics_dir = tmp_path / "metrics"
     metrics_dir.mkdir()
     (metrics_dir / "counter_999999.db").write_bytes(b"left over from a previous run")
