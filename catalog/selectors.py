@@ -8,19 +8,21 @@ from datetime import datetime
 from decimal import Decimal
 from uuid import UUID
 
-from django.db import connection
+from django.contrib.postgres.expressions import ArraySubquery
+from django.db import connection, connections
 from django.db.models import (
     Case,
     DecimalField,
     ExpressionWrapper,
     F,
+    OuterRef,
     Prefetch,
     Q,
     QuerySet,
     Value,
     When,
 )
-from django.db.models.functions import Lower, Now, Round
+from django.db.models.functions import JSONObject, Lower, Now, Round
 
 from catalog.models import Brand, BytewiseLower, Category, Product, ProductImage
 from stores.models import Store, StoreStatus
@@ -73,11 +75,12 @@ def effective_price_expression(*, at: datetime | None = None):
     )
 
 
+# Primary first, then the seller's order (the model's default ordering, made explicit).
+_IMAGE_ORDER = ("-is_primary", "position", "created_at")
+
+
 def product_images_prefetch() -> Prefetch:
-    # Primary first, then the seller's order (the model's default ordering, made explicit).
-    return Prefetch(
-        "images", queryset=ProductImage.objects.order_by("-is_primary", "position", "created_at")
-    )
+    return Prefetch("images", queryset=ProductImage.objects.order_by(*_IMAGE_ORDER))
 
 
 def sellable_q(prefix: str = "") -> Q:
@@ -267,12 +270,23 @@ PRODUCT_ROW_FIELDS = (
     "updated_at",
 )
 PRODUCT_IMAGE_FIELDS = ("id", "product_id", "image", "alt_text", "is_primary", "position")
+_IMAGE_JSON_FIELDS = ("id", "image", "alt_text", "is_primary", "position", "created_at")
 
 
 def product_rows(queryset: QuerySet[Product]) -> QuerySet:
     """The queryset's products as dicts of PRODUCT_ROW_FIELDS (its filters and ordering
-    kept)."""
-    return queryset.select_related(None).prefetch_related(None).values(*PRODUCT_ROW_FIELDS)
+    kept). On PostgreSQL each row also carries its images ("image_rows", as
+    product_images_by_product gives them but with `created_at` as ISO 8601 text), in the
+    same query; elsewhere they are a query of their own (product_images_by_product)."""
+    rows = queryset.select_related(None).prefetch_related(None)
+    if connections[rows.db].vendor != "postgresql":
+        return rows.values(*PRODUCT_ROW_FIELDS)
+    images = (
+        ProductImage.objects.filter(product_id=OuterRef("pk"))
+        .order_by(*_IMAGE_ORDER)
+        .values(json=JSONObject(**{field: field for field in _IMAGE_JSON_FIELDS}))
+    )
+    return rows.values(*PRODUCT_ROW_FIELDS, image_rows=ArraySubquery(images))
 
 
 def product_images_by_product(*, product_ids: list) -> dict:
@@ -283,7 +297,7 @@ def product_images_by_product(*, product_ids: list) -> dict:
         return images
     rows = (
         ProductImage.objects.filter(product_id__in=product_ids)
-        .order_by("product_id", "-is_primary", "position", "created_at")
+        .order_by("product_id", *_IMAGE_ORDER)
         .values(*PRODUCT_IMAGE_FIELDS, "created_at")
     )
     for row in rows:

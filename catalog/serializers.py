@@ -1,6 +1,7 @@
 """Shapes of the catalog API: output serializers, and input serializers that check fields
 only. Writes happen in catalog.services."""
 
+from datetime import datetime
 from decimal import Decimal
 
 from django.core.files.storage import default_storage
@@ -342,8 +343,16 @@ class ProductRepresenter:
 
     def __init__(self, *, request):
         self.now = timezone.now()
+        self.zone = timezone.get_current_timezone()
         self.request = request
         self._origin = None
+
+    def _datetime(self, value: datetime | None) -> str | None:
+        # As DRF's DateTimeField: ISO 8601 in the current time zone, UTC as "Z".
+        if value is None:
+            return None
+        text = value.astimezone(self.zone).isoformat()
+        return text[:-6] + "Z" if text.endswith("+00:00") else text
 
     def _image_url(self, name: str) -> str:
         url = default_storage.url(name)
@@ -369,7 +378,7 @@ class ProductRepresenter:
             "alt_text": image["alt_text"],
             "is_primary": image["is_primary"],
             "position": image["position"],
-            "created_at": _datetime(image["created_at"]),
+            "created_at": self._datetime(image["created_at"]),
         }
 
     def product(self, row: dict, images: list[dict]) -> dict:
@@ -396,8 +405,8 @@ class ProductRepresenter:
             "price": _money(row["price"]),
             "currency": row["currency"],
             "discount_percent": _money(row["discount_percent"]),
-            "discount_starts_at": _datetime(row["discount_starts_at"]),
-            "discount_ends_at": _datetime(row["discount_ends_at"]),
+            "discount_starts_at": self._datetime(row["discount_starts_at"]),
+            "discount_ends_at": self._datetime(row["discount_ends_at"]),
             "effective_price": _money(self._effective_price(row)),
             "category": {
                 "id": str(row["category_id"]),
@@ -416,26 +425,27 @@ class ProductRepresenter:
             "concerns": list(row["concerns"] or []),
             "ingredients": list(row["ingredients"] or []),
             "created_by": str(created_by) if created_by is not None else None,
-            "created_at": _datetime(row["created_at"]),
-            "updated_at": _datetime(row["updated_at"]),
+            "created_at": self._datetime(row["created_at"]),
+            "updated_at": self._datetime(row["updated_at"]),
         }
 
     def products(self, rows: list[dict]) -> list[dict]:
+        if rows and "image_rows" in rows[0]:
+            # product_rows brought them along (PostgreSQL), their dates as text.
+            return [self.product(row, _images_parsed(row["image_rows"])) for row in rows]
         images = product_images_by_product(product_ids=[row["id"] for row in rows])
         return [self.product(row, images.get(row["id"], [])) for row in rows]
+
+
+def _images_parsed(images: list[dict]) -> list[dict]:
+    for image in images:
+        image["created_at"] = datetime.fromisoformat(image["created_at"])
+    return images
 
 
 def _money(value: Decimal | None) -> str | None:
     # Two places, as DRF's DecimalField(decimal_places=2) renders them.
     return None if value is None else f"{quantize_money(value):f}"
-
-
-def _datetime(value) -> str | None:
-    # As DRF's DateTimeField: ISO 8601 in the current time zone, UTC as "Z".
-    if value is None:
-        return None
-    text = timezone.localtime(value).isoformat()
-    return text[:-6] + "Z" if text.endswith("+00:00") else text
 
 
 # --- facets and suggestions (shapes for the schema; the answers are built as dicts) ----------

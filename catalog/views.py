@@ -279,7 +279,7 @@ class ProductViewSet(_PublicCacheMixin, ServiceWriteMixin, viewsets.ModelViewSet
         return self.paginator.get_paginated_response(data, rows)
 
     def retrieve(self, request, *args, **kwargs):
-        rows = list(product_rows(self.get_queryset().filter(pk=kwargs["pk"]))[:1])
+        rows = list(product_rows(self.get_queryset().filter(pk=kwargs["pk"]).order_by())[:1])
         if not rows:
             raise Http404
         return Response(ProductRepresenter(request=request).products(rows)[0])

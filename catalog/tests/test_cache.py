@@ -3,14 +3,14 @@ writes that invalidate it. A test's transaction never commits, so each write run
 commit callbacks by hand (django_capture_on_commit_callbacks), as a real commit would."""
 
 import socket
-from datetime import timedelta
+from datetime import UTC, datetime, timedelta
 from decimal import Decimal
 
 import pytest
 from django.core.cache import cache
 from django.utils import timezone
 
-from catalog.models import Product
+from catalog.models import Product, ProductImage
 from catalog.selectors import product_rows
 from catalog.serializers import ProductRepresenter, ProductSerializer
 from catalog.services import product_prices_refresh
@@ -343,6 +343,13 @@ def test_the_lean_representation_is_the_serializers_answer(rf):
     )
     ProductImageFactory(product=product, is_primary=True, alt_text="front")
     ProductImageFactory(product=product, position=2)
+    # Dates whose text could differ: no fraction of a second, a fraction with trailing zeros.
+    for position, created_at in (
+        (3, datetime(2026, 1, 2, 3, 4, 5, tzinfo=UTC)),
+        (4, datetime(2026, 1, 2, 3, 4, 5, 120000, tzinfo=UTC)),
+    ):
+        image = ProductImageFactory(product=product, position=position)
+        ProductImage.objects.filter(pk=image.pk).update(created_at=created_at)
     without_brand = ProductFactory(brand=None, created_by=None, stock_quantity=0)
     request = rf.get(PRODUCTS)
 
@@ -352,3 +359,12 @@ def test_the_lean_representation_is_the_serializers_answer(rf):
         rows = list(product_rows(Product.objects.filter(pk=item.pk)))
         lean = ProductRepresenter(request=request).products(rows)[0]
         assert lean == expected
+    assert [image["created_at"] for image in _lean_images(product, request)][2:] == [
+        "2026-01-02T03:04:05Z",
+        "2026-01-02T03:04:05.120000Z",
+    ]
+
+
+def _lean_images(product, request) -> list[dict]:
+    rows = list(product_rows(Product.objects.filter(pk=product.pk)))
+    return ProductRepresenter(request=request).products(rows)[0]["images"]
