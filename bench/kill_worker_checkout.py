@@ -286,11 +286,10 @@ def main() -> int:
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings")
 
     import django
-    import psycopg2
+    import psycopg
 
     base, _, name = args.database.rpartition("/")
-    admin = psycopg2.connect(f"{base}/postgres")
-    admin.autocommit = True
+    admin = psycopg.connect(f"{base}/postgres", autocommit=True)
     with admin.cursor() as cursor:
         cursor.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
         cursor.execute(f'CREATE DATABASE "{name}"')

@@ -37,11 +37,10 @@ def recreate(url: str) -> None:
     if url.startswith("sqlite"):
         Path(url.removeprefix("sqlite:///")).unlink(missing_ok=True)
         return
-    import psycopg2
+    import psycopg
 
     base, _, name = url.rpartition("/")
-    admin = psycopg2.connect(f"{base}/postgres")
-    admin.autocommit = True
+    admin = psycopg.connect(f"{base}/postgres", autocommit=True)
     with admin.cursor() as cursor:
         cursor.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
         cursor.execute(f'CREATE DATABASE "{name}"')

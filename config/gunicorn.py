@@ -23,6 +23,10 @@ _APPLICATIONS = {
 if worker_class not in _APPLICATIONS:
     raise RuntimeError(f"GUNICORN_WORKER_CLASS must be one of {', '.join(_APPLICATIONS)}")
 wsgi_app = _APPLICATIONS[worker_class]
+if worker_class == "asgi":
+    # Each ASGI worker keeps a pool of database connections (config/settings.py, DB_POOL)
+    # instead of opening one per request.
+    os.environ.setdefault("DB_POOL", "True")
 
 bind = os.environ.get("GUNICORN_BIND", "0.0.0.0:8000")
 workers = int(os.environ.get("GUNICORN_WORKERS", multiprocessing.cpu_count() * 2 + 1))

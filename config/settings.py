@@ -173,9 +173,27 @@ if DATABASE_REPLICA_URL:
 # Behind PgBouncer in transaction mode a server-side cursor (.iterator()) could be declared
 # on one server connection and fetched on another: turn them off there.
 DB_DISABLE_SERVER_SIDE_CURSORS = config("DB_DISABLE_SERVER_SIDE_CURSORS", default=False, cast=bool)
+# Under ASGI, a pool of connections per process (psycopg's) that each request borrows and
+# gives back, instead of a connection opened and closed per request: a new PostgreSQL
+# backend costs milliseconds to start and as many again to warm its caches on its first
+# queries. config/gunicorn.py turns it on (DB_POOL) for its ASGI workers; elsewhere (tests,
+# Celery, commands, runserver) there is none unless asked for. A process opens at most
+# DB_POOL_MAX_SIZE connections: the views it runs at once, and the socket consumers' reads.
+DB_POOL = SERVES_ASGI and config("DB_POOL", default=False, cast=bool)
+DB_POOL_MAX_SIZE = config("DB_POOL_MAX_SIZE", default=ASGI_MAX_CONCURRENT_REQUESTS + 2, cast=int)
+# Seconds a request waits for a free pooled connection before it gives up (a database error).
+DB_POOL_TIMEOUT = config("DB_POOL_TIMEOUT", default=10, cast=float)
+if DB_POOL_MAX_SIZE < 1:
+    raise ImproperlyConfigured("DB_POOL_MAX_SIZE must be at least 1.")
 for _database in DATABASES.values():
     if _database["ENGINE"] == "django.db.backends.postgresql":
         _database["DISABLE_SERVER_SIDE_CURSORS"] = DB_DISABLE_SERVER_SIDE_CURSORS
+        if DB_POOL:
+            _database.setdefault("OPTIONS", {})["pool"] = {
+                "min_size": 1,
+                "max_size": DB_POOL_MAX_SIZE,
+                "timeout": DB_POOL_TIMEOUT,
+            }
 
 # The same engines, measured for Prometheus (query counts, durations and errors).
 _MEASURED_DB_ENGINES = {

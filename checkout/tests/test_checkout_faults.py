@@ -41,7 +41,7 @@ def killer():
         kills = 0
 
         def kill(self):
-            pid = connection.connection.get_backend_pid()
+            pid = connection.connection.info.backend_pid
             with raw.cursor() as cursor:
                 cursor.execute("SELECT pg_terminate_backend(%s)", [pid])
                 for _ in range(200):
