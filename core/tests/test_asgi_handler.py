@@ -1,12 +1,14 @@
 """The ASGI handler runs at most ASGI_MAX_CONCURRENT_REQUESTS views at once per process and
 closes each request's database connection before the next view starts, so a process never
-holds more connections than that, even while clients are slow to read their answers."""
+holds more connections than that, even while clients are slow to read their answers; and it
+runs a request's middleware and view in one hop to a thread."""
 
 import asyncio
 import threading
 import time
 
 import pytest
+from asgiref.sync import SyncToAsync
 from django.db import connection, connections
 from django.http import JsonResponse
 from django.urls import path
@@ -102,3 +104,24 @@ def test_a_request_closes_its_connection_before_the_next_view_starts(burst):
 
     assert _peaks["connections"] == 2
     assert all(wrapper.connection is None for wrapper in _opened)
+
+
+def test_the_middleware_and_the_view_run_in_one_thread_hop(settings, monkeypatch):
+    # Built in async mode, Django's chain hops to a thread and back at every middleware that
+    # can run either way (a dozen times here); in sync mode the whole request is one hop,
+    # beside the request_started signal and closing the response.
+    settings.ALLOWED_HOSTS = ["testserver"]
+    hops = []
+    original = SyncToAsync.__call__
+
+    def counted(self, *args, **kwargs):
+        hops.append(getattr(self.func, "__qualname__", repr(self.func)))
+        return original(self, *args, **kwargs)
+
+    handler = BoundedASGIHandler()
+    monkeypatch.setattr(SyncToAsync, "__call__", counted)
+    status = asyncio.run(_request(handler))
+
+    assert status == 200
+    assert hops.count("BoundedASGIHandler._respond") == 1
+    assert len(hops) <= 3, hops
