@@ -65,9 +65,12 @@ def _sees_details(user, store: Store) -> bool:
     retrieve=extend_schema(
         summary="A storefront, by slug or id",
         parameters=[_STORE_REF],
-        responses={200: StoreDetailSerializer},
+        # The fields everyone gets; the owner's and staff's answer is a StoreDetail, which
+        # has them all and more (as in the list).
+        responses={200: StoreSerializer},
         description="Public fields for everyone; the owner and staff also see the status, "
-        "contact and licence details and the review reasons.",
+        "contact and licence details and the review reasons (the fields of `StoreDetail`, "
+        "as `stores/me/` answers).",
     ),
 )
 class StoreViewSet(

@@ -249,6 +249,18 @@ def test_the_public_sees_only_approved_stores(api_client):
     assert "contact_email" not in response.json()["results"][0]
 
 
+def test_a_public_storefront_has_every_field_its_schema_requires(api_client):
+    store = StoreFactory(status=StoreStatus.APPROVED)
+    schema = api_client.get("/api/schema/", {"format": "json"}).json()
+    answer = schema["paths"]["/api/v1/stores/{ref}/"]["get"]["responses"]["200"]
+    component = answer["content"]["application/json"]["schema"]["$ref"].rsplit("/", 1)[1]
+
+    body = api_client.get(store_url(store)).json()
+
+    assert "contact_email" not in body
+    assert set(schema["components"]["schemas"][component]["required"]) <= set(body)
+
+
 def test_stores_filter_by_kind_and_search(api_client):
     StoreFactory(status=StoreStatus.APPROVED, name="Glow Brand")
     derm = DermatologistStoreFactory(status=StoreStatus.APPROVED, name="Dr. Glow")
