@@ -6,7 +6,7 @@ import importlib.util
 import pytest
 from django.db import connection
 
-from core.tests.servers import ROOT
+from core.tests.servers import ROOT, database_url
 
 pytestmark = [
     pytest.mark.postgres,
@@ -27,19 +27,11 @@ def _bench():
     return module
 
 
-def _database_url() -> str:
-    settings = connection.settings_dict
-    user = settings["USER"] or "postgres"
-    host = settings["HOST"] or "127.0.0.1"
-    port = settings["PORT"] or 5432
-    return f"postgres://{user}@{host}:{port}/{settings['NAME']}"
-
-
 def test_killing_gunicorn_workers_mid_checkout_keeps_every_guarantee(tmp_path):
     bench = _bench()
 
     report = bench.run(
-        _database_url(),
+        database_url(),
         buyers=40,
         products=5,
         kills=6,

@@ -18,6 +18,7 @@ import urllib.request
 from pathlib import Path
 
 import redis
+from django.db import connection
 
 ROOT = Path(__file__).resolve().parents[2]
 DEFAULT_PORT_RANGE = "18550-18599"
@@ -117,6 +118,15 @@ class RedisServer:
 
     def thaw(self) -> None:
         self.process.send_signal(signal.SIGCONT)
+
+
+def database_url() -> str:
+    """The URL of the database the tests run on (PostgreSQL), for a server started against it."""
+    settings = connection.settings_dict
+    user = settings["USER"] or "postgres"
+    host = settings["HOST"] or "127.0.0.1"
+    port = settings["PORT"] or 5432
+    return f"postgres://{user}@{host}:{port}/{settings['NAME']}"
 
 
 def production_environment(**overrides) -> dict:

@@ -8,7 +8,7 @@ import urllib.request
 import pytest
 from django.db import connection
 
-from core.tests.servers import GunicornServer, production_environment, wait_until
+from core.tests.servers import GunicornServer, database_url, production_environment, wait_until
 
 pytestmark = [
     pytest.mark.postgres,
@@ -22,18 +22,10 @@ pytestmark = [
 CATEGORIES = "/api/v1/categories/"
 
 
-def _database_url() -> str:
-    settings = connection.settings_dict
-    user = settings["USER"] or "postgres"
-    host = settings["HOST"] or "127.0.0.1"
-    port = settings["PORT"] or 5432
-    return f"postgres://{user}@{host}:{port}/{settings['NAME']}"
-
-
 def _server(tmp_path, **env) -> GunicornServer:
     (tmp_path / "metrics").mkdir()
     environment = production_environment(
-        DATABASE_URL=_database_url(),
+        DATABASE_URL=database_url(),
         GUNICORN_WORKERS="1",
         API_RESPONSE_TIMES="False",
         PROMETHEUS_MULTIPROC_DIR=str(tmp_path / "metrics"),
