@@ -20,7 +20,6 @@ from asgiref.sync import sync_to_async
 from django.conf import settings
 from django.core.handlers.asgi import ASGIHandler
 from django.db import connections
-from django.http import FileResponse
 
 
 def body_limit_for(content_type: str) -> int:
@@ -95,14 +94,12 @@ class BoundedASGIHandler(ASGIHandler):
 
     async def run_get_response(self, request):
         async with self._slots:
-            # Thread-sensitive: in the request's own thread, which its response's close()
-            # (and the request_finished signal) later runs in too.
-            response = await sync_to_async(self._respond, thread_sensitive=True)(request)
-        response._handler_class = self.__class__
-        if isinstance(response, FileResponse):
-            # The ASGI server does its own chunking: fewer, bigger reads of the file.
-            response.block_size = self.chunk_size
-        return response
+            return await super().run_get_response(request)
+
+    async def get_response_async(self, request):
+        # The sync chain, in the request's own thread (thread-sensitive), which its
+        # response's close() and the request_finished signal later run in too.
+        return await sync_to_async(self._respond, thread_sensitive=True)(request)
 
     def _respond(self, request):
         try:
